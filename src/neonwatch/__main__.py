@@ -1,0 +1,3 @@
+from neonwatch.cli import app
+
+app(prog_name="neonwatch")

@@ -1,0 +1,350 @@
+"""``ingest``: any mix of AIS logs and position CSVs -> the canonical Parquet datasets.
+
+Input streams through in fixed-size chunks, so memory stays bounded whatever the input size.
+While the main thread frames one chunk (byte scan, multipart reassembly), a worker thread
+decodes, de-duplicates and writes the previous one: the two halves take about the same time,
+so the 2-core machine this project targets runs both at once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from neonwatch.ingest import csv as csv_reader
+from neonwatch.ingest import history, messages, nmea, schema
+from neonwatch.ingest.output import DayPartitionedWriter, Staging
+
+CHUNK_BYTES = 4 << 20
+DEDUP_WINDOW_MS = 60_000  # a payload heard again within a minute is the same transmission
+SNIFF_BYTES = 64 << 10
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass
+class IngestSummary:
+    """What a run read, kept, skipped and refused (printed by ``neonwatch ingest --json``)."""
+
+    messages: int = 0  # AIS messages decoded (all types, before de-duplication)
+    positions: int = 0  # unique position rows written
+    vessels: int = 0  # vessel identity rows written
+    base_stations: int = 0
+    duplicates: int = 0  # messages heard again by another station (dropped)
+    lines: int = 0  # input lines (NMEA) or rows (CSV) read
+    message_lines: int = 0  # lines that ended up in a decoded message
+    untimed: int = 0  # positions without a receive time (kept, under day=unknown)
+    rejected: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    types: dict[str, int] = field(default_factory=dict)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    out: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def detect_format(path: Path, columns: dict[str, str] | None = None) -> str:
+    """``nmea``, or the CSV layout name (see :mod:`neonwatch.ingest.csv`)."""
+    with open_input(path) as handle:
+        head = handle.read(SNIFF_BYTES)
+    text = head.decode("utf-8", "replace")
+    first_line = text.split("\n", 1)[0]
+    if columns:
+        return csv_reader.CUSTOM
+    layout = csv_reader.detect_layout(first_line)
+    if layout:
+        return layout
+    if "VDM," in text or "VDO," in text:
+        return "nmea"
+    raise ValueError(
+        f"{path}: not a recognised AIS log or CSV. NMEA logs need !xxVDM/!xxVDO sentences; "
+        "for another CSV give the column mapping, e.g. "
+        "--columns mmsi=MMSI,ts=time,lat=latitude,lon=longitude"
+    )
+
+
+def open_input(path: Path) -> IO[bytes]:
+    """Open plain or gzip input (recognised by its magic bytes, not its name)."""
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def read_chunks(
+    handle: IO[bytes], chunk_bytes: int, on_progress: ProgressCallback | None = None
+) -> Iterator[bytes]:
+    """Blocks of whole lines (the last block may lack a final newline)."""
+    raw = getattr(handle, "fileobj", None) or handle  # gzip: report compressed bytes read
+    position = raw.tell()
+    rest = b""
+    while True:
+        block = handle.read(chunk_bytes)
+        if on_progress is not None:
+            now = raw.tell()
+            on_progress(now - position)
+            position = now
+        if not block:
+            if rest:
+                yield rest
+            return
+        data = rest + block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            rest = data
+            continue
+        rest = data[cut:]
+        yield data[:cut]
+
+
+class Deduplicator:
+    """Drops messages whose payload was already heard within ``window_ms``.
+
+    Keeps the (hash, time) of recent messages from the previous chunk, so a duplicate is found
+    across chunk boundaries too; memory is bounded by one chunk.
+    """
+
+    def __init__(self, window_ms: int = DEDUP_WINDOW_MS) -> None:
+        self.window_ms = window_ms
+        self._hash = np.zeros(0, dtype=np.uint64)
+        self._ts = np.zeros(0, dtype=np.int64)
+
+    def duplicates(self, hashes: np.ndarray, ts_ms: np.ndarray) -> np.ndarray:
+        timed = ts_ms != nmea.NO_TIME
+        dup = np.zeros(hashes.size, dtype=bool)
+        idx = np.flatnonzero(timed)
+        h = np.concatenate([self._hash, hashes[idx]])
+        t = np.concatenate([self._ts, ts_ms[idx]])
+        is_new = np.concatenate([np.zeros(self._hash.size, bool), np.ones(idx.size, bool)])
+        new_pos = np.concatenate([np.full(self._hash.size, -1), idx])
+        order = np.lexsort((t, h))
+        hs, ts = h[order], t[order]
+        repeat = np.zeros(order.size, dtype=bool)
+        repeat[1:] = (hs[1:] == hs[:-1]) & (ts[1:] - ts[:-1] <= self.window_ms)
+        hit = repeat & is_new[order]
+        dup[new_pos[order[hit]]] = True
+        keep = ~repeat
+        if t.size:
+            recent = keep & (ts >= ts.max() - self.window_ms)
+            self._hash, self._ts = hs[recent], ts[recent]
+        return dup
+
+
+@dataclass
+class _Sinks:
+    positions: DayPartitionedWriter
+    base_stations: DayPartitionedWriter
+    rejected: pq.ParquetWriter
+    static_runs: list[pl.DataFrame]
+
+    def add_static(self, runs: pl.DataFrame) -> None:
+        """Keep collapsed identity runs; merge them now and then so memory stays bounded."""
+        self.static_runs.append(runs)
+        if len(self.static_runs) >= 64:
+            self.static_runs = [history.merge_runs(pl.concat(self.static_runs))]
+
+    def close(self) -> None:
+        self.positions.close()
+        self.base_stations.close()
+        self.rejected.close()
+
+
+def ingest(
+    paths: Sequence[Path | str],
+    out: Path | str,
+    *,
+    columns: dict[str, str] | None = None,
+    on_progress: ProgressCallback | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> IngestSummary:
+    """Read every input and write ``positions``, ``vessels``, ``base_stations`` and
+    ``rejected`` under ``out``, replacing earlier outputs only once all inputs are read."""
+    started = time.perf_counter()
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary = IngestSummary(out=str(out_dir))
+    counts: dict[str, Counter[str]] = {k: Counter() for k in ("rejected", "skipped", "types")}
+    with Staging(out_dir) as stage:
+        sinks = _Sinks(
+            positions=DayPartitionedWriter(stage.path / "positions", schema.POSITIONS),
+            base_stations=DayPartitionedWriter(stage.path / "base_stations", schema.BASE_STATIONS),
+            rejected=_rejected_writer(stage.path / "rejected"),
+            static_runs=[],
+        )
+        try:
+            for raw_path in paths:
+                path = Path(raw_path)
+                fmt = detect_format(path, columns)
+                before = summary.messages, summary.lines
+                if fmt == "nmea":
+                    _ingest_nmea(path, sinks, summary, counts, chunk_bytes, on_progress)
+                else:
+                    _ingest_csv(path, fmt, columns, sinks, summary, counts, on_progress)
+                summary.files.append(
+                    {
+                        "path": str(path),
+                        "format": fmt,
+                        "lines": summary.lines - before[1],
+                        "messages": summary.messages - before[0],
+                    }
+                )
+        finally:
+            sinks.close()
+        runs = history.merge_runs(pl.concat(sinks.static_runs)) if sinks.static_runs else None
+        vessels = history.vessel_history(runs) if runs is not None else schema.VESSELS.empty_table()
+        vessel_writer = DayPartitionedWriter(stage.path / "vessels", schema.VESSELS, "first_seen")
+        vessel_writer.write(vessels)
+        vessel_writer.close()
+        summary.vessels = vessels.num_rows
+        summary.positions = sinks.positions.rows
+        summary.base_stations = sinks.base_stations.rows
+        summary.rejected = dict(counts["rejected"].most_common())
+        summary.skipped = dict(counts["skipped"].most_common())
+        summary.types = {str(k): v for k, v in sorted(counts["types"].items(), key=_type_key)}
+        summary.seconds = round(time.perf_counter() - started, 3)
+        (stage.path / "summary.json").write_text(json.dumps(summary.to_json(), indent=2))
+        stage.commit()
+    return summary
+
+
+def _type_key(item: tuple[str, int]) -> int:
+    return int(item[0])
+
+
+def _ingest_nmea(
+    path: Path,
+    sinks: _Sinks,
+    summary: IngestSummary,
+    counts: dict[str, Counter[str]],
+    chunk_bytes: int,
+    on_progress: ProgressCallback | None,
+) -> None:
+    state = nmea.FramerState()
+    dedup = Deduplicator()
+    carry = b""
+    pending: Future[None] | None = None
+    with open_input(path) as handle, ThreadPoolExecutor(max_workers=1) as worker:
+        chunks = read_chunks(handle, chunk_bytes, on_progress)
+        block = next(chunks, None)
+        while block is not None:
+            following = next(chunks, None)
+            data = carry + block
+            framed = nmea.frame(data, state, final=following is None)
+            carry = framed.carry
+            if pending is not None:
+                pending.result()
+            pending = worker.submit(
+                _decode_and_write, path, data, framed, dedup, sinks, summary, counts
+            )
+            block = following
+        if pending is not None:
+            pending.result()
+
+
+def _decode_and_write(
+    path: Path,
+    data: bytes,
+    framed: nmea.Framed,
+    dedup: Deduplicator,
+    sinks: _Sinks,
+    summary: IngestSummary,
+    counts: dict[str, Counter[str]],
+) -> None:
+    msgs = framed.messages
+    decoded = messages.decode(msgs)
+    dup = dedup.duplicates(decoded.hashes, msgs.ts_ms)
+    ok = np.ones(msgs.size, dtype=bool)
+    ok[decoded.rejected_msgs] = False
+    summary.lines += framed.lines
+    summary.messages += int(ok.sum())
+    summary.message_lines += int(msgs.n_parts[ok].sum())
+    summary.duplicates += int((dup & ok).sum())
+    counts["skipped"].update(framed.skipped)
+    counts["types"].update({str(k): v for k, v in decoded.type_counts.items()})
+
+    positions = _without_duplicates(decoded.positions, dup)
+    summary.untimed += positions["ts"].null_count
+    sinks.positions.write(positions)
+    sinks.base_stations.write(_without_duplicates(decoded.base_stations, dup))
+    static = _without_duplicates(decoded.static, dup)
+    if static.num_rows:
+        sinks.add_static(history.collapse_reports(static))
+
+    rejected_parts = msgs.n_parts[decoded.rejected_msgs]
+    for reason, n in zip(decoded.rejected_reasons, rejected_parts.tolist(), strict=True):
+        counts["rejected"][reason] += n
+    counts["rejected"].update(framed.rejected_reasons)
+    texts = framed.rejected_text + [
+        data[s:e] for s, e in zip(
+            msgs.line_start[decoded.rejected_msgs].tolist(),
+            msgs.line_end[decoded.rejected_msgs].tolist(),
+            strict=True,
+        )
+    ]
+    if texts:
+        sinks.rejected.write_table(
+            pa.table(
+                {
+                    "source": pa.array([str(path)] * len(texts), pa.string()),
+                    "line_no": pa.array(
+                        np.concatenate(
+                            [framed.rejected_line_no, msgs.line_no[decoded.rejected_msgs]]
+                        ),
+                        pa.int64(),
+                    ),
+                    "reason": pa.array(framed.rejected_reasons + decoded.rejected_reasons),
+                    "line": pa.array([t.decode("utf-8", "replace") for t in texts], pa.string()),
+                },
+                schema=schema.REJECTED,
+            )
+        )
+
+
+def _without_duplicates(table: pa.Table, dup: np.ndarray) -> pa.Table:
+    rows = table["_row"].to_numpy()
+    keep = ~dup[rows] if rows.size else np.zeros(0, dtype=bool)
+    return table.filter(pa.array(keep)).drop_columns(["_row"])
+
+
+def _ingest_csv(
+    path: Path,
+    layout: str,
+    columns: dict[str, str] | None,
+    sinks: _Sinks,
+    summary: IngestSummary,
+    counts: dict[str, Counter[str]],
+    on_progress: ProgressCallback | None,
+) -> None:
+    for batch in csv_reader.read_csv(path, layout, columns=columns, on_progress=on_progress):
+        summary.lines += batch.rows
+        summary.messages += batch.positions.num_rows
+        summary.message_lines += batch.positions.num_rows
+        summary.untimed += batch.positions["ts"].null_count
+        sinks.positions.write(batch.positions)
+        if batch.static.num_rows:
+            sinks.add_static(history.collapse_reports(batch.static))
+        if batch.rejected.num_rows:
+            counts["rejected"].update(batch.rejected["reason"].to_pylist())
+            sinks.rejected.write_table(batch.rejected.cast(schema.REJECTED))
+        summary.duplicates += batch.duplicates
+
+
+def _rejected_writer(folder: Path) -> pq.ParquetWriter:
+    """Every refused line with its reason, so nothing disappears silently."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return pq.ParquetWriter(folder / "rejected.parquet", schema.REJECTED, compression="zstd")
