@@ -30,14 +30,14 @@ class DecodedLog:
 def decode_nmea(data: bytes) -> DecodedLog:
     """Decode a whole buffer of NMEA lines (multipart messages reassembled)."""
     framed = nmea.frame(data, nmea.FramerState(), final=True)
-    decoded = messages.decode(framed.messages)
+    decoded = messages.decode(framed.messages, full=True)
     rejected: Counter[str] = Counter(framed.rejected_reasons)
     rejected.update(decoded.rejected_reasons)
     line_no = {t: framed.messages.line_no[f["row"]] for t, f in decoded.full.items()}
     return DecodedLog(
-        positions=decoded.positions.drop_columns(["_row"]),
-        static=decoded.static.drop_columns(["_row"]),
-        base_stations=decoded.base_stations.drop_columns(["_row"]),
+        positions=decoded.positions,
+        static=decoded.static,
+        base_stations=decoded.base_stations,
         fields=decoded.full,
         line_no=line_no,
         rejected=rejected,

@@ -14,6 +14,7 @@ import pyarrow as pa
 IntArray = npt.NDArray[np.int64]
 ByteArray = npt.NDArray[np.uint8]
 BoolArray = npt.NDArray[np.bool_]
+WideArray = npt.NDArray[np.uint64]
 
 INVALID = np.uint8(255)
 
@@ -85,15 +86,16 @@ def segment_xor(buf: ByteArray, starts: IntArray, stops: IntArray) -> ByteArray:
     return np.bitwise_xor.reduceat(buf, idx)[0::2]
 
 
-def bit_field(matrix: ByteArray, start: int, length: int, signed: bool = False) -> IntArray:
+def bit_field(matrix: WideArray, start: int, length: int, signed: bool = False) -> IntArray:
     """Extract an ITU-R M.1371 field (bit ``start``, ``length`` bits) from a 6-bit matrix.
 
-    ``matrix`` has one message per row and one 6-bit character per column.
+    ``matrix`` (uint64, for speed) has one message per row and one 6-bit character per
+    column.
     """
     first, last = start // 6, (start + length - 1) // 6
-    acc = np.zeros(matrix.shape[0], dtype=np.uint64)
-    for col in range(first, last + 1):
-        acc = (acc << np.uint64(6)) | matrix[:, col].astype(np.uint64)
+    acc = matrix[:, first].astype(np.uint64)
+    for col in range(first + 1, last + 1):
+        acc = (acc << np.uint64(6)) | matrix[:, col]
     acc >>= np.uint64((last + 1) * 6 - (start + length))
     acc &= np.uint64((1 << length) - 1)
     value = acc.astype(np.int64)
@@ -102,7 +104,7 @@ def bit_field(matrix: ByteArray, start: int, length: int, signed: bool = False) 
     return value
 
 
-def text_field(matrix: ByteArray, start: int, chars: int) -> npt.NDArray[np.bytes_]:
+def text_field(matrix: WideArray, start: int, chars: int) -> npt.NDArray[np.bytes_]:
     """Decode a 6-bit AIS text field to fixed-width bytes, cut at the first '@' (padding)."""
     codes = np.stack([bit_field(matrix, start + 6 * i, 6) for i in range(chars)], axis=1)
     ascii_ = SIXBIT_ASCII[codes]
@@ -125,3 +127,19 @@ def payload_hash(values: ByteArray, offsets: IntArray) -> npt.NDArray[np.uint64]
         [None, pa.py_buffer(np.ascontiguousarray(offsets, dtype=np.int64)), pa.py_buffer(values)],
     )
     return pl.Series(arrow).hash(seed=20180401).to_numpy()
+
+
+def factorize(values: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """(uniques, codes, one index of each unique): ``np.unique`` with inverse, but about three
+    times faster because it needs only one unstable argsort."""
+    if values.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return values[:0], empty, empty
+    order = np.argsort(values)
+    ordered = values[order]
+    new = np.empty(values.size, dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    codes = np.empty(values.size, dtype=np.int64)
+    codes[order] = np.cumsum(new) - 1
+    return ordered[new], codes, order[new]

@@ -59,9 +59,8 @@ def vessel_history(runs: pl.DataFrame) -> pa.Table:
     if runs.height == 0:
         return schema.VESSELS.empty_table()
     identity = list(schema.IDENTITY_FIELDS)
-    filled = (
-        runs.sort(["mmsi", "first_seen"])
-        .with_columns([pl.col(c).forward_fill().over("mmsi") for c in identity])
+    filled = runs.sort(["mmsi", "first_seen"]).with_columns(
+        [pl.col(c).forward_fill().over("mmsi") for c in identity]
     )
     changed = ~pl.all_horizontal(
         [pl.col(c).eq_missing(pl.col(c).shift(1)) for c in ["mmsi", "day", *identity]]

@@ -16,12 +16,13 @@ Tag-block checksums are not enforced: real feeds (exactEarth among them) write `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from neonwatch.ingest import scan as sc
-from neonwatch.ingest.bits import SIXBIT, ByteArray, IntArray
+from neonwatch.ingest.bits import SIXBIT, ByteArray, IntArray, factorize
 
 PAD = 128  # zero bytes after a chunk, so fixed-width reads never run off the end
 NO_TIME = sc.NO_TIME
@@ -86,6 +87,7 @@ class Messages:
     sixbit: ByteArray  # concatenated 6-bit values of every message's payload
     offsets: IntArray  # message i is sixbit[offsets[i]:offsets[i+1]]
     fill: IntArray  # fill bits of the last part
+    digest: npt.NDArray[np.uint64]  # 64-bit hash of the payload, for de-duplication
     ts_ms: IntArray  # receive time, epoch ms UTC, NO_TIME when unknown
     station_code: IntArray  # index into ``stations``, -1 when unknown
     line_no: IntArray  # 1-based line (within the source) of the message's first part
@@ -101,15 +103,27 @@ class Messages:
 
 @dataclass
 class Framed:
-    """The framer's answer for one chunk."""
+    """The framer's answer for one chunk.
 
-    messages: Messages
+    The messages themselves are assembled on first access to :attr:`messages`, so that a
+    pipeline can do that stateless work on another thread than the sequential framing.
+    """
+
     rejected_line_no: IntArray  # 1-based line numbers within the source
     rejected_reasons: list[str]
     rejected_text: list[bytes]
-    skipped: dict[str, int] = field(default_factory=dict)
-    lines: int = 0
-    carry: bytes = b""  # trailing lines held back for the next chunk (incomplete multipart)
+    skipped: dict[str, int]
+    lines: int
+    carry: bytes  # trailing lines held back for the next chunk (incomplete multipart)
+    _parts: tuple[Any, ...] = field(repr=False)
+    _messages: Messages | None = field(default=None, repr=False)
+
+    @property
+    def messages(self) -> Messages:
+        if self._messages is None:
+            self._messages = _build_messages(*self._parts)
+            self._parts = ()
+        return self._messages
 
 
 def _padded(data: bytes) -> ByteArray:
@@ -147,17 +161,13 @@ def frame(data: bytes, state: FramerState, final: bool = True) -> Framed:
     state.next_line_no += cut
 
     kept = kind[:cut]
-    skipped = {
-        _KIND_LABELS[k]: int(c)
-        for k in _SKIP_KINDS
-        if (c := np.count_nonzero(kept == k))
-    }
+    skipped = {_KIND_LABELS[k]: int(c) for k in _SKIP_KINDS if (c := np.count_nonzero(kept == k))}
     rejected = np.flatnonzero(
         (kept != sc.SENTENCE) & ~np.isin(kept, np.array(_SKIP_KINDS, dtype=np.int64))
     )
     labels = {**_KIND_LABELS, _ORPHAN: Reason.ORPHAN}
     return Framed(
-        messages=_build_messages(buf, data, lines, sentence, slots, ts, station, first_line_no),
+        _parts=(buf, data, lines, slots, ts, station, first_line_no),
         rejected_line_no=rejected + first_line_no,
         rejected_reasons=[labels[int(k)] for k in kept[rejected]],
         rejected_text=[data[lines.start[i] : lines.end[i]] for i in rejected.tolist()],
@@ -184,22 +194,7 @@ def _receive_times(lines: sc.LineScan, kind: IntArray, state: FramerState) -> In
 def _inherit_from_group_head(lines: sc.LineScan, ts: IntArray, station: IntArray) -> None:
     """Later lines of a tag-block group (``g:2-3-id``) carry only ``g:``; give them the
     station and time of the group's first line."""
-    grouped = np.flatnonzero(lines.group_id >= 0)
-    if grouped.size == 0:
-        return
-    gid = lines.group_id[grouped]
-    order = grouped[np.lexsort((grouped, gid))]
-    gid = lines.group_id[order]
-    is_head = lines.group_num[order] == 1
-    head_pos = np.maximum.accumulate(np.where(is_head, np.arange(order.size), -1))
-    head_line = order[np.maximum(head_pos, 0)]
-    valid = (head_pos >= 0) & (gid == lines.group_id[head_line])
-    valid &= (order - head_line) < MAX_PART_SPAN
-    target, source = order[valid & ~is_head], head_line[valid & ~is_head]
-    no_ts = ts[target] == NO_TIME
-    ts[target[no_ts]] = ts[source[no_ts]]
-    no_station = station[target] == 0
-    station[target[no_station]] = station[source[no_station]]
+    sc.inherit_from_group_head(lines.group_num, lines.group_id, ts, station, MAX_PART_SPAN, NO_TIME)
 
 
 def _reassemble(
@@ -272,7 +267,6 @@ def _build_messages(
     buf: ByteArray,
     data: bytes,
     lines: sc.LineScan,
-    sentence: IntArray,
     slots: list[IntArray],
     ts: IntArray,
     station: IntArray,
@@ -280,39 +274,28 @@ def _build_messages(
 ) -> Messages:
     """Concatenate each message's payload parts and translate them to 6-bit values."""
     head = slots[0]
-    n = head.size
-    matrix = np.stack(slots, axis=1)  # message-major, part-minor
-    present = matrix >= 0
-    part_lines = matrix[present]
-    lengths = lines.payload_len[part_lines]
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    if len(slots) == 1:
-        np.cumsum(lengths, out=offsets[1:])
-    else:
-        owner = np.repeat(np.arange(n), len(slots))[present.ravel()]
-        np.cumsum(np.bincount(owner, weights=lengths, minlength=n).astype(np.int64), out=offsets[1:])
-    n_parts = present.sum(axis=1)
-    last_line = matrix[np.arange(n), np.maximum(n_parts - 1, 0)] if n else head
-
-    hashes, first, code = np.unique(station[head], return_index=True, return_inverse=True)
+    parts = np.ascontiguousarray(np.stack(slots, axis=1))  # message x part -> line
+    sixbit, offsets, fill, n_parts, digest = sc.assemble(buf, parts, lines, SIXBIT)
+    hashes, code, first = factorize(station[head])
     names = [
-        data[lines.station_start[head[i]] : lines.station_start[head[i]] + lines.station_len[head[i]]]
-        .decode("ascii", "replace")
+        data[
+            lines.station_start[head[i]] : lines.station_start[head[i]] + lines.station_len[head[i]]
+        ].decode("ascii", "replace")
         for i in first.tolist()
     ]
-    code = code.astype(np.int64)
     zero = int(np.searchsorted(hashes, 0))
     if zero < hashes.size and hashes[zero] == 0:  # hash 0 means "no station"
         code = np.where(code == zero, -1, np.where(code > zero, code - 1, code))
         del names[zero]
     return Messages(
-        sixbit=sc.gather_sixbit(buf, lines.payload_start[part_lines], lengths, SIXBIT),
+        sixbit=sixbit,
         offsets=offsets,
-        fill=lines.fill[last_line],
+        fill=fill,
+        digest=digest,
         ts_ms=ts[head],
         station_code=code,
         line_no=head + first_line_no,
-        n_parts=n_parts.astype(np.int64),
+        n_parts=n_parts,
         line_start=lines.start[head],
         line_end=lines.end[head],
         stations=names,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 import polars as pl
@@ -29,7 +29,9 @@ from neonwatch.ingest.output import DayPartitionedWriter, Staging
 
 CHUNK_BYTES = 4 << 20
 DEDUP_WINDOW_MS = 60_000  # a payload heard again within a minute is the same transmission
+DEDUP_LATENESS_MS = 15 * 60_000  # how late a copy may arrive (satellite AIS lags by minutes)
 SNIFF_BYTES = 64 << 10
+STATIC_BATCH_ROWS = 200_000
 
 ProgressCallback = Callable[[int], None]
 
@@ -38,13 +40,13 @@ ProgressCallback = Callable[[int], None]
 class IngestSummary:
     """What a run read, kept, skipped and refused (printed by ``neonwatch ingest --json``)."""
 
-    messages: int = 0  # AIS messages decoded (all types, before de-duplication)
+    messages: int = 0  # AIS messages read and accepted, duplicates included (all types)
     positions: int = 0  # unique position rows written
     vessels: int = 0  # vessel identity rows written
     base_stations: int = 0
-    duplicates: int = 0  # messages heard again by another station (dropped)
+    duplicates: int = 0  # of those, heard again by another station within a minute (dropped)
     lines: int = 0  # input lines (NMEA) or rows (CSV) read
-    message_lines: int = 0  # lines that ended up in a decoded message
+    message_lines: int = 0  # lines that make up those messages
     untimed: int = 0  # positions without a receive time (kept, under day=unknown)
     rejected: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
@@ -82,7 +84,7 @@ def open_input(path: Path) -> IO[bytes]:
     with open(path, "rb") as probe:
         magic = probe.read(2)
     if magic == b"\x1f\x8b":
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return open(path, "rb")
 
 
@@ -113,36 +115,70 @@ def read_chunks(
 
 
 class Deduplicator:
-    """Drops messages whose payload was already heard within ``window_ms``.
+    """Drops a message whose payload was already heard within ``window_ms``.
 
-    Keeps the (hash, time) of recent messages from the previous chunk, so a duplicate is found
-    across chunk boundaries too; memory is bounded by one chunk.
+    Remembers, per payload hash, when it was last kept, for ``lateness_ms`` past the newest
+    time seen: satellite receivers deliver minutes late, so copies of one transmission can
+    arrive far apart in the log. Memory is bounded by the distinct messages of that span.
+    Of copies in one chunk, the first in input order is kept, so the result does not depend
+    on where chunks are cut.
     """
 
-    def __init__(self, window_ms: int = DEDUP_WINDOW_MS) -> None:
+    def __init__(
+        self, window_ms: int = DEDUP_WINDOW_MS, lateness_ms: int = DEDUP_LATENESS_MS
+    ) -> None:
         self.window_ms = window_ms
-        self._hash = np.zeros(0, dtype=np.uint64)
+        self.lateness_ms = lateness_ms
+        self._hash = np.zeros(0, dtype=np.uint64)  # sorted
         self._ts = np.zeros(0, dtype=np.int64)
+        self._newest = np.iinfo(np.int64).min
 
     def duplicates(self, hashes: np.ndarray, ts_ms: np.ndarray) -> np.ndarray:
-        timed = ts_ms != nmea.NO_TIME
+        """A mask of the messages to drop (messages without a time are never dropped)."""
         dup = np.zeros(hashes.size, dtype=bool)
-        idx = np.flatnonzero(timed)
-        h = np.concatenate([self._hash, hashes[idx]])
-        t = np.concatenate([self._ts, ts_ms[idx]])
-        is_new = np.concatenate([np.zeros(self._hash.size, bool), np.ones(idx.size, bool)])
-        new_pos = np.concatenate([np.full(self._hash.size, -1), idx])
-        order = np.lexsort((t, h))
-        hs, ts = h[order], t[order]
-        repeat = np.zeros(order.size, dtype=bool)
-        repeat[1:] = (hs[1:] == hs[:-1]) & (ts[1:] - ts[:-1] <= self.window_ms)
-        hit = repeat & is_new[order]
-        dup[new_pos[order[hit]]] = True
-        keep = ~repeat
-        if t.size:
-            recent = keep & (ts >= ts.max() - self.window_ms)
-            self._hash, self._ts = hs[recent], ts[recent]
+        timed = np.flatnonzero(ts_ms != nmea.NO_TIME)
+        if timed.size == 0:
+            return dup
+        order = np.argsort(hashes[timed])
+        idx = timed[order]  # input positions, grouped by hash
+        h, t = hashes[idx], ts_ms[idx]
+        run_start = np.empty(h.size, dtype=bool)
+        run_start[0] = True
+        np.not_equal(h[1:], h[:-1], out=run_start[1:])
+        starts = np.flatnonzero(run_start)
+        run = np.cumsum(run_start) - 1
+        # The first copy in input order is each run's keeper.
+        keeper = idx == np.minimum.reduceat(idx, starts)[run]
+        keeper_ts = np.maximum.reduceat(np.where(keeper, t, np.iinfo(np.int64).min), starts)[run]
+        drop = ~keeper & (np.abs(t - keeper_ts) <= self.window_ms)
+        # Against what earlier chunks kept.
+        if self._hash.size:
+            pos = np.minimum(np.searchsorted(self._hash, h), self._hash.size - 1)
+            known = self._hash[pos] == h
+            drop |= known & (np.abs(t - self._ts[pos]) <= self.window_ms)
+        else:
+            pos = np.zeros(h.size, dtype=np.int64)
+            known = np.zeros(h.size, dtype=bool)
+        dup[idx[drop]] = True
+        self._remember(h[~drop], t[~drop], pos[~drop], known[~drop])
         return dup
+
+    def _remember(self, h: np.ndarray, t: np.ndarray, pos: np.ndarray, known: np.ndarray) -> None:
+        """Record kept copies: update known hashes, insert new ones (one entry per hash, its
+        latest time; ``h`` is sorted), forget what is older than the lateness allows."""
+        if h.size:
+            self._newest = max(self._newest, int(t.max()))
+        if known.any():
+            np.maximum.at(self._ts, pos[known], t[known])
+        fresh_h, fresh_t = h[~known], t[~known]
+        if fresh_h.size:
+            first = np.flatnonzero(np.r_[True, fresh_h[1:] != fresh_h[:-1]])
+            at = np.searchsorted(self._hash, fresh_h[first])
+            self._hash = np.insert(self._hash, at, fresh_h[first])
+            self._ts = np.insert(self._ts, at, np.maximum.reduceat(fresh_t, first))
+        keep = self._ts >= self._newest - self.window_ms - self.lateness_ms
+        if not keep.all():
+            self._hash, self._ts = self._hash[keep], self._ts[keep]
 
 
 @dataclass
@@ -151,11 +187,22 @@ class _Sinks:
     base_stations: DayPartitionedWriter
     rejected: pq.ParquetWriter
     static_runs: list[pl.DataFrame]
+    static_reports: list[pa.Table] = field(default_factory=list)
+    static_buffered: int = 0
 
-    def add_static(self, runs: pl.DataFrame) -> None:
-        """Keep collapsed identity runs; merge them now and then so memory stays bounded."""
-        self.static_runs.append(runs)
-        if len(self.static_runs) >= 64:
+    def add_static(self, reports: pa.Table) -> None:
+        """Keep static reports, collapsed into identity runs every so often (and runs merged
+        again) so that memory stays bounded by the number of distinct identities."""
+        self.static_reports.append(reports)
+        self.static_buffered += reports.num_rows
+        if self.static_buffered >= STATIC_BATCH_ROWS:
+            self.flush_static()
+
+    def flush_static(self) -> None:
+        if self.static_reports:
+            self.static_runs.append(history.collapse_reports(pa.concat_tables(self.static_reports)))
+            self.static_reports, self.static_buffered = [], 0
+        if len(self.static_runs) >= 16:
             self.static_runs = [history.merge_runs(pl.concat(self.static_runs))]
 
     def close(self) -> None:
@@ -203,6 +250,7 @@ def ingest(
                         "messages": summary.messages - before[0],
                     }
                 )
+            sinks.flush_static()
         finally:
             sinks.close()
         runs = history.merge_runs(pl.concat(sinks.static_runs)) if sinks.static_runs else None
@@ -266,31 +314,34 @@ def _decode_and_write(
     counts: dict[str, Counter[str]],
 ) -> None:
     msgs = framed.messages
-    decoded = messages.decode(msgs)
-    dup = dedup.duplicates(decoded.hashes, msgs.ts_ms)
+    # De-duplicate before decoding: in real feeds most messages are heard by several stations
+    # (65% in the USCG NAIS log), and a duplicate need not be decoded at all.
+    dup = dedup.duplicates(msgs.digest, msgs.ts_ms)
+    decoded = messages.decode(msgs, skip=dup)
     ok = np.ones(msgs.size, dtype=bool)
     ok[decoded.rejected_msgs] = False
     summary.lines += framed.lines
     summary.messages += int(ok.sum())
     summary.message_lines += int(msgs.n_parts[ok].sum())
-    summary.duplicates += int((dup & ok).sum())
+    summary.duplicates += int(dup.sum())
     counts["skipped"].update(framed.skipped)
     counts["types"].update({str(k): v for k, v in decoded.type_counts.items()})
 
-    positions = _without_duplicates(decoded.positions, dup)
+    positions = decoded.positions
     summary.untimed += positions["ts"].null_count
     sinks.positions.write(positions)
-    sinks.base_stations.write(_without_duplicates(decoded.base_stations, dup))
-    static = _without_duplicates(decoded.static, dup)
+    sinks.base_stations.write(decoded.base_stations)
+    static = decoded.static
     if static.num_rows:
-        sinks.add_static(history.collapse_reports(static))
+        sinks.add_static(static)
 
     rejected_parts = msgs.n_parts[decoded.rejected_msgs]
     for reason, n in zip(decoded.rejected_reasons, rejected_parts.tolist(), strict=True):
         counts["rejected"][reason] += n
     counts["rejected"].update(framed.rejected_reasons)
     texts = framed.rejected_text + [
-        data[s:e] for s, e in zip(
+        data[s:e]
+        for s, e in zip(
             msgs.line_start[decoded.rejected_msgs].tolist(),
             msgs.line_end[decoded.rejected_msgs].tolist(),
             strict=True,
@@ -315,12 +366,6 @@ def _decode_and_write(
         )
 
 
-def _without_duplicates(table: pa.Table, dup: np.ndarray) -> pa.Table:
-    rows = table["_row"].to_numpy()
-    keep = ~dup[rows] if rows.size else np.zeros(0, dtype=bool)
-    return table.filter(pa.array(keep)).drop_columns(["_row"])
-
-
 def _ingest_csv(
     path: Path,
     layout: str,
@@ -337,7 +382,7 @@ def _ingest_csv(
         summary.untimed += batch.positions["ts"].null_count
         sinks.positions.write(batch.positions)
         if batch.static.num_rows:
-            sinks.add_static(history.collapse_reports(batch.static))
+            sinks.add_static(batch.static)
         if batch.rejected.num_rows:
             counts["rejected"].update(batch.rejected["reason"].to_pylist())
             sinks.rejected.write_table(batch.rejected.cast(schema.REJECTED))

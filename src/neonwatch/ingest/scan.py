@@ -10,6 +10,7 @@ columns. numba (BSD-2-Clause) compiles this function once and caches it on disk.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba
@@ -114,7 +115,15 @@ def _pghp_ms(buf: ByteArray, q: int, e: int) -> int:
         i += 1
     if k < 8:
         return NO_TIME
-    year, month, day, hour, minute, sec, milli = vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7]
+    year, month, day, hour, minute, sec, milli = (
+        vals[1],
+        vals[2],
+        vals[3],
+        vals[4],
+        vals[5],
+        vals[6],
+        vals[7],
+    )
     if year < 1970 or year > 2200 or month < 1 or month > 12 or day < 1 or day > 31:
         return NO_TIME
     if hour < 0 or hour > 23 or minute < 0 or minute > 59 or sec < 0 or sec > 60:
@@ -126,7 +135,7 @@ def _pghp_ms(buf: ByteArray, q: int, e: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _scan(buf: ByteArray, size: int, out: npt.NDArray[np.int64]) -> int:  # noqa: C901
+def _scan(buf: ByteArray, size: int, out: npt.NDArray[np.int64]) -> int:
     """Fill ``out`` (n_fields x max_lines) with one column per line; returns the line count."""
     line = 0
     p = 0
@@ -175,7 +184,7 @@ def _scan(buf: ByteArray, size: int, out: npt.NDArray[np.int64]) -> int:  # noqa
                             h = np.int64(-3750763034362895579)  # FNV-1a offset basis
                             for i in range(v, f_end):
                                 h = (h ^ np.int64(buf[i])) * np.int64(1099511628211)
-                            st_hash = h if h != 0 else 1
+                            st_hash = int(h) if h != 0 else 1
                         elif key == 103:  # 'g': group num-total-id
                             d1 = v
                             while d1 < f_end and buf[d1] != _DASH:
@@ -286,12 +295,36 @@ def _scan(buf: ByteArray, size: int, out: npt.NDArray[np.int64]) -> int:  # noqa
 N_FIELDS = 20
 
 
+_OFFSET_ROWS = (0, 1, 4, 17)  # rows of byte offsets, shifted when segments are joined
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="neonwatch-scan")
+PARALLEL_MIN_BYTES = 1 << 20
+
+
+def _scan_segment(buf: ByteArray, start: int, stop: int) -> npt.NDArray[np.int64]:
+    segment = buf[start:]
+    out = np.empty((N_FIELDS, int(np.count_nonzero(segment[: stop - start] == 10)) + 1), np.int64)
+    n = _scan(segment, stop - start, out)
+    out = out[:, :n]
+    for row in _OFFSET_ROWS:
+        out[row] += start
+    return out
+
+
 def scan(buf: ByteArray, size: int) -> LineScan:
-    """Scan ``buf[:size]`` (padded after ``size``) into per-line columns."""
-    max_lines = int(np.count_nonzero(buf[:size] == 10)) + 1
-    out = np.zeros((N_FIELDS, max_lines), dtype=np.int64)
-    n = _scan(buf, size, out)
-    o = out[:, :n]
+    """Scan ``buf[:size]`` (zero-padded after ``size``) into per-line columns.
+
+    Lines are independent, so a large chunk is cut in two at a newline and both halves are
+    scanned at once on two threads (the compiled loop releases the GIL).
+    """
+    if size >= PARALLEL_MIN_BYTES:
+        newline = np.flatnonzero(buf[size // 2 : size] == 10)
+        middle = size // 2 + int(newline[0]) + 1 if newline.size else size
+        halves = [_POOL.submit(_scan_segment, buf, 0, middle)]
+        second = _scan_segment(buf, middle, size) if middle < size else None
+        first = halves[0].result()
+        o = first if second is None else np.concatenate([first, second], axis=1)
+    else:
+        o = _scan_segment(buf, 0, size)
     return LineScan(
         start=o[0],
         end=o[1],
@@ -314,23 +347,92 @@ def scan(buf: ByteArray, size: int) -> LineScan:
 
 
 @numba.njit(cache=True, nogil=True)
-def _gather_sixbit(
-    buf: ByteArray, starts: IntArray, lengths: IntArray, table: ByteArray, out: ByteArray
+def _assemble(
+    buf: ByteArray,
+    parts: IntArray,
+    payload_start: IntArray,
+    payload_len: IntArray,
+    fill: IntArray,
+    table: ByteArray,
+    sixbit: ByteArray,
+    offsets: IntArray,
+    last_fill: IntArray,
+    n_parts: IntArray,
+    digest: npt.NDArray[np.uint64],
 ) -> None:
     k = 0
-    for i in range(starts.size):
-        s = starts[i]
-        for j in range(lengths[i]):
-            out[k] = table[buf[s + j]]
-            k += 1
+    for m in range(parts.shape[0]):
+        offsets[m] = k
+        h = np.uint64(14695981039346656037)  # FNV-1a over the 6-bit payload
+        count = 0
+        for p in range(parts.shape[1]):
+            line = parts[m, p]
+            if line < 0:
+                break
+            count += 1
+            last_fill[m] = fill[line]
+            s = payload_start[line]
+            for j in range(payload_len[line]):
+                v = table[buf[s + j]]
+                sixbit[k] = v
+                h = (h ^ np.uint64(v)) * np.uint64(1099511628211)
+                k += 1
+        n_parts[m] = count
+        digest[m] = h ^ np.uint64(count)
+    offsets[parts.shape[0]] = k
 
 
-def gather_sixbit(buf: ByteArray, starts: IntArray, lengths: IntArray, table: ByteArray) -> ByteArray:
-    """Concatenate the byte ranges [start, start + length) translated through ``table``.
+def assemble(
+    buf: ByteArray, parts: IntArray, lines: LineScan, table: ByteArray
+) -> tuple[ByteArray, IntArray, IntArray, IntArray, npt.NDArray[np.uint64]]:
+    """Concatenate each message's payload parts (``parts``: message x part -> line, -1 for
+    none) through ``table`` (ASCII -> 6-bit); returns 6-bit values, offsets, the last part's
+    fill bits, the number of parts and a 64-bit payload hash per message.
 
-    A compiled loop because NumPy's version (repeat + arange + two gathers) made four
-    temporaries per payload byte and was the framer's largest cost after the scan.
+    Compiled because the NumPy version (repeat, arange, bincount and two gathers) made four
+    temporaries per payload byte and was the framer's largest cost after the scan; the hash
+    comes free in the same pass and serves de-duplication.
     """
-    out = np.empty(int(lengths.sum()), dtype=np.uint8)
-    _gather_sixbit(buf, starts, lengths, table, out)
-    return out
+    n = parts.shape[0]
+    present = parts >= 0
+    total = int(lines.payload_len[parts[present]].sum())
+    sixbit = np.empty(total, dtype=np.uint8)
+    offsets = np.empty(n + 1, dtype=np.int64)
+    last_fill = np.zeros(n, dtype=np.int64)
+    n_parts = np.zeros(n, dtype=np.int64)
+    digest = np.empty(n, dtype=np.uint64)
+    _assemble(
+        buf,
+        parts,
+        lines.payload_start,
+        lines.payload_len,
+        lines.fill,
+        table,
+        sixbit,
+        offsets,
+        last_fill,
+        n_parts,
+        digest,
+    )
+    return sixbit, offsets, last_fill, n_parts, digest
+
+
+@numba.njit(cache=True, nogil=True)
+def inherit_from_group_head(
+    group_num: IntArray, group_id: IntArray, ts: IntArray, station: IntArray, span: int, none: int
+) -> None:
+    """Copy time and station from a tag-block group's first line to its later lines.
+
+    A short backward search per grouped line (groups span a few lines), compiled because the
+    vectorised version needs a sort of every grouped line in the chunk.
+    """
+    for i in range(group_num.size):
+        if group_num[i] <= 1:
+            continue
+        for j in range(i - 1, max(i - span, -1), -1):
+            if group_id[j] == group_id[i] and group_num[j] == 1:
+                if ts[i] == none:
+                    ts[i] = ts[j]
+                if station[i] == 0:
+                    station[i] = station[j]
+                break
