@@ -24,7 +24,6 @@ import numpy.typing as npt
 from neonwatch.ingest import scan as sc
 from neonwatch.ingest.bits import SIXBIT, ByteArray, IntArray, factorize
 
-PAD = 128  # zero bytes after a chunk, so fixed-width reads never run off the end
 NO_TIME = sc.NO_TIME
 MAX_PART_SPAN = 50  # lines: parts of one multipart message further apart than this are orphans
 
@@ -126,19 +125,13 @@ class Framed:
         return self._messages
 
 
-def _padded(data: bytes) -> ByteArray:
-    buf = np.zeros(len(data) + PAD, dtype=np.uint8)
-    buf[: len(data)] = np.frombuffer(data, dtype=np.uint8)
-    return buf
-
-
 def frame(data: bytes, state: FramerState, final: bool = True) -> Framed:
     """Split a chunk of a log into AIS messages, skipped lines and rejected lines.
 
     ``data`` must end at a line boundary unless ``final``. Multipart messages still incomplete
     at the end of a non-final chunk come back in ``carry``, to be put before the next chunk.
     """
-    buf = _padded(data)
+    buf = np.frombuffer(data, dtype=np.uint8)
     lines = sc.scan(buf, len(data))
     n_lines = lines.start.size
     kind = lines.kind.astype(np.int64)

@@ -135,15 +135,32 @@ def _pghp_ms(buf: ByteArray, q: int, e: int) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _scan(buf: ByteArray, size: int, out: npt.NDArray[np.int64]) -> int:
-    """Fill ``out`` (n_fields x max_lines) with one column per line; returns the line count."""
-    line = 0
-    p = 0
+def _count_lines(buf: ByteArray, start: int, stop: int) -> int:
+    n = 0
+    for i in range(start, stop):
+        if buf[i] == 10:
+            n += 1
+    if stop > start and buf[stop - 1] != 10:
+        n += 1  # a last line without newline
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
+def _scan(
+    buf: ByteArray, start: int, stop: int, out: npt.NDArray[np.int64], first_line: int
+) -> None:
+    """Fill ``out[:, first_line:]`` with one column per line of ``buf[start:stop]``.
+
+    Every read stays inside its line, so ``buf`` needs no padding. The tag block's fields are
+    parsed as they are walked, and the sentence's checksum is summed in the same walk that
+    finds its commas.
+    """
     cpos = np.zeros(6, dtype=np.int64)
-    while p < size:
-        # Line bounds.
+    p = start
+    line = first_line
+    while p < stop:
         e = p
-        while e < size and buf[e] != 10:
+        while e < stop and buf[e] != 10:
             e += 1
         nxt = e + 1
         if e > p and buf[e - 1] == 13:
@@ -158,59 +175,72 @@ def _scan(buf: ByteArray, size: int, out: npt.NDArray[np.int64]) -> int:
         if e == p or buf[p] == _HASH:
             kind = COMMENT
         elif buf[p] == _SLASH:
-            j = p + 1
-            while j < e and buf[j] != _SLASH:
-                j += 1
-            if j >= e or j - p < 4 or buf[j - 3] != _STAR:
+            k = p + 1
+            close = -1
+            while k < e and kind == SENTENCE:
+                f_end = k
+                while f_end < e:
+                    b = buf[f_end]
+                    if b == _COMMA or b == _STAR or b == _SLASH:  # noqa: SIM109 (numba)
+                        break
+                    f_end += 1
+                if f_end - k >= 2 and buf[k + 1] == _COLON:
+                    key = buf[k]
+                    v = k + 2
+                    if key == 99:  # 'c': receive time, epoch s or ms
+                        t = _uint(buf, v, f_end)
+                        if t < 100_000_000:
+                            kind = BAD_TAG_BLOCK
+                        else:
+                            ts = t if t > 100_000_000_000 else t * 1000
+                    elif key == 115:  # 's': source station
+                        st_start, st_len = v, f_end - v
+                        h = np.int64(-3750763034362895579)  # FNV-1a offset basis
+                        for i in range(v, f_end):
+                            h = (h ^ np.int64(buf[i])) * np.int64(1099511628211)
+                        st_hash = int(h) if h != 0 else 1
+                    elif key == 103:  # 'g': group num-total-id
+                        d1 = v
+                        while d1 < f_end and buf[d1] != _DASH:
+                            d1 += 1
+                        d2 = d1 + 1
+                        while d2 < f_end and buf[d2] != _DASH:
+                            d2 += 1
+                        g_num = _uint(buf, v, d1)
+                        g_total = _uint(buf, d1 + 1, d2)
+                        if d2 + 1 < f_end and buf[d2 + 1] == _DASH:  # "g:1-2--001"
+                            g_id = _uint(buf, d2 + 2, f_end)
+                            if g_id >= 0:
+                                g_id += 1_000_000_000_000
+                        else:
+                            g_id = _uint(buf, d2 + 1, f_end)
+                        if g_num < 1 or g_total < 1 or g_id < 0:
+                            kind = BAD_TAG_BLOCK
+                            g_num, g_total, g_id = -1, -1, -1
+                if f_end >= e or buf[f_end] == _SLASH:
+                    kind = BAD_TAG_BLOCK  # no '*hh' before the closing backslash
+                elif buf[f_end] == _STAR:
+                    if f_end + 3 < e + 1 and buf[f_end + 3] == _SLASH:
+                        close = f_end + 3
+                    else:
+                        kind = BAD_TAG_BLOCK
+                    break
+                k = f_end + 1
+            if kind == SENTENCE and close < 0:
                 kind = BAD_TAG_BLOCK
-            else:
-                star = j - 3
-                k = p + 1
-                while k < star and kind == SENTENCE:
-                    f_end = k
-                    while f_end < star and buf[f_end] != _COMMA:
-                        f_end += 1
-                    if f_end - k >= 2 and buf[k + 1] == _COLON:
-                        key = buf[k]
-                        v = k + 2
-                        if key == 99:  # 'c': receive time, epoch s or ms
-                            t = _uint(buf, v, f_end)
-                            if t < 100_000_000:
-                                kind = BAD_TAG_BLOCK
-                            else:
-                                ts = t if t > 100_000_000_000 else t * 1000
-                        elif key == 115:  # 's': source station
-                            st_start, st_len = v, f_end - v
-                            h = np.int64(-3750763034362895579)  # FNV-1a offset basis
-                            for i in range(v, f_end):
-                                h = (h ^ np.int64(buf[i])) * np.int64(1099511628211)
-                            st_hash = int(h) if h != 0 else 1
-                        elif key == 103:  # 'g': group num-total-id
-                            d1 = v
-                            while d1 < f_end and buf[d1] != _DASH:
-                                d1 += 1
-                            d2 = d1 + 1
-                            while d2 < f_end and buf[d2] != _DASH:
-                                d2 += 1
-                            g_num = _uint(buf, v, d1)
-                            g_total = _uint(buf, d1 + 1, d2)
-                            if d2 + 1 < f_end and buf[d2 + 1] == _DASH:  # "g:1-2--001"
-                                g_id = _uint(buf, d2 + 2, f_end)
-                                if g_id >= 0:
-                                    g_id += 1_000_000_000_000
-                            else:
-                                g_id = _uint(buf, d2 + 1, f_end)
-                            if g_num < 1 or g_total < 1 or g_id < 0:
-                                kind = BAD_TAG_BLOCK
-                                g_num, g_total, g_id = -1, -1, -1
-                    k = f_end + 1
-                q = j + 1
-                if kind == SENTENCE and q >= e:
-                    kind = TAG_ONLY
+            q = close + 1
+            if kind == SENTENCE and q >= e:
+                kind = TAG_ONLY
         if kind == SENTENCE:
             c = buf[q]
             if c == _DOLLAR:
-                if buf[q + 1] == 80 and buf[q + 2] == 71 and buf[q + 3] == 72 and buf[q + 4] == 80:
+                if (
+                    q + 5 <= e
+                    and buf[q + 1] == 80
+                    and buf[q + 2] == 71
+                    and buf[q + 3] == 72
+                    and buf[q + 4] == 80
+                ):
                     ts = _pghp_ms(buf, q, e)
                     kind = PGHP if ts != NO_TIME else BAD_TIME_LINE
                 else:
@@ -289,42 +319,32 @@ def _scan(buf: ByteArray, size: int, out: npt.NDArray[np.int64]) -> int:
         out[9, line] = g_id
         line += 1
         p = nxt
-    return line
 
 
 N_FIELDS = 20
 
 
-_OFFSET_ROWS = (0, 1, 4, 17)  # rows of byte offsets, shifted when segments are joined
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="neonwatch-scan")
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neonwatch-scan")
 PARALLEL_MIN_BYTES = 1 << 20
 
 
-def _scan_segment(buf: ByteArray, start: int, stop: int) -> npt.NDArray[np.int64]:
-    segment = buf[start:]
-    out = np.empty((N_FIELDS, int(np.count_nonzero(segment[: stop - start] == 10)) + 1), np.int64)
-    n = _scan(segment, stop - start, out)
-    out = out[:, :n]
-    for row in _OFFSET_ROWS:
-        out[row] += start
-    return out
-
-
 def scan(buf: ByteArray, size: int) -> LineScan:
-    """Scan ``buf[:size]`` (zero-padded after ``size``) into per-line columns.
+    """Scan ``buf[:size]`` into per-line columns.
 
     Lines are independent, so a large chunk is cut in two at a newline and both halves are
-    scanned at once on two threads (the compiled loop releases the GIL).
+    scanned at once, the second on a helper thread (the compiled loop releases the GIL).
     """
+    middle = size
     if size >= PARALLEL_MIN_BYTES:
-        newline = np.flatnonzero(buf[size // 2 : size] == 10)
-        middle = size // 2 + int(newline[0]) + 1 if newline.size else size
-        halves = [_POOL.submit(_scan_segment, buf, 0, middle)]
-        second = _scan_segment(buf, middle, size) if middle < size else None
-        first = halves[0].result()
-        o = first if second is None else np.concatenate([first, second], axis=1)
-    else:
-        o = _scan_segment(buf, 0, size)
+        half = size // 2
+        newline = np.flatnonzero(buf[half : min(size, half + 65536)] == 10)
+        middle = half + int(newline[0]) + 1 if newline.size else size
+    second_count = _POOL.submit(_count_lines, buf, middle, size)
+    n_first = _count_lines(buf, 0, middle)
+    o = np.empty((N_FIELDS, n_first + second_count.result()), dtype=np.int64)
+    second = _POOL.submit(_scan, buf, middle, size, o, n_first)
+    _scan(buf, 0, middle, o, 0)
+    second.result()
     return LineScan(
         start=o[0],
         end=o[1],
