@@ -26,10 +26,8 @@ How a file is read, and why:
 from __future__ import annotations
 
 import csv as _csv
-import gzip
 import io
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from neonwatch.ingest import schema
+from neonwatch.ingest.sources import open_input
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -368,30 +367,6 @@ def _time(col: str, layout: str | None) -> pl.Expr:
 # --------------------------------------------------------------------------------------------
 
 
-_GZIP_MAGIC = b"\x1f\x8b"
-_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # Marine Cadastre publishes its 2024+ days as .csv.zst
-
-
-@contextmanager
-def _open(path: Path) -> Iterator[tuple[Callable[[int], bytes], Callable[[], int]]]:
-    """A ``read(n)`` for plain, gzip or zstd input (told apart by magic bytes, not the name)
-    and a count of the file's bytes consumed so far (compressed bytes, for progress).
-
-    Kept here rather than shared with :mod:`neonwatch.ingest.pipeline`, which imports us.
-    """
-    with open(path, "rb") as probe:
-        magic = probe.read(4)
-    if magic.startswith(_GZIP_MAGIC):
-        with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-            yield unzipped.read, raw.tell
-    elif magic == _ZSTD_MAGIC:
-        with pa.OSFile(str(path)) as raw, pa.CompressedInputStream(raw, "zstd") as stream:
-            yield stream.read, raw.tell
-    else:
-        with open(path, "rb") as plain:
-            yield plain.read, plain.tell
-
-
 def read_csv(
     path: Path,
     layout: str,
@@ -411,7 +386,8 @@ def read_csv(
     if layout not in LAYOUTS:
         raise ValueError(f"unknown CSV layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
     path = Path(path)
-    with _open(path) as (read, consumed):
+    with open_input(path) as source:
+        read, consumed = source.read, source.consumed
         reported = 0
         plan: _Plan | None = None
         next_line = 2  # line 1 is the header

@@ -8,7 +8,6 @@ so the 2-core machine this project targets runs both at once.
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
 from collections import Counter
@@ -16,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -26,6 +25,7 @@ import pyarrow.parquet as pq
 from neonwatch.ingest import csv as csv_reader
 from neonwatch.ingest import history, messages, nmea, schema
 from neonwatch.ingest.output import DayPartitionedWriter, Staging
+from neonwatch.ingest.sources import Input, open_input
 
 CHUNK_BYTES = 4 << 20
 DEDUP_WINDOW_MS = 60_000  # a payload heard again within a minute is the same transmission
@@ -61,8 +61,8 @@ class IngestSummary:
 
 def detect_format(path: Path, columns: dict[str, str] | None = None) -> str:
     """``nmea``, or the CSV layout name (see :mod:`neonwatch.ingest.csv`)."""
-    with open_input(path) as handle:
-        head = handle.read(SNIFF_BYTES)
+    with open_input(path) as source:
+        head = source.read(SNIFF_BYTES)
     text = head.decode("utf-8", "replace")
     first_line = text.split("\n", 1)[0]
     if columns:
@@ -79,26 +79,16 @@ def detect_format(path: Path, columns: dict[str, str] | None = None) -> str:
     )
 
 
-def open_input(path: Path) -> IO[bytes]:
-    """Open plain or gzip input (recognised by its magic bytes, not its name)."""
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
-        return cast(IO[bytes], gzip.open(path, "rb"))
-    return open(path, "rb")
-
-
 def read_chunks(
-    handle: IO[bytes], chunk_bytes: int, on_progress: ProgressCallback | None = None
+    source: Input, chunk_bytes: int, on_progress: ProgressCallback | None = None
 ) -> Iterator[bytes]:
     """Blocks of whole lines (the last block may lack a final newline)."""
-    raw = getattr(handle, "fileobj", None) or handle  # gzip: report compressed bytes read
-    position = raw.tell()
+    position = 0
     rest = b""
     while True:
-        block = handle.read(chunk_bytes)
+        block = source.read(chunk_bytes)
         if on_progress is not None:
-            now = raw.tell()
+            now = source.consumed()
             on_progress(now - position)
             position = now
         if not block:
@@ -286,8 +276,8 @@ def _ingest_nmea(
     dedup = Deduplicator()
     carry = b""
     pending: Future[None] | None = None
-    with open_input(path) as handle, ThreadPoolExecutor(max_workers=1) as worker:
-        chunks = read_chunks(handle, chunk_bytes, on_progress)
+    with open_input(path) as source, ThreadPoolExecutor(max_workers=1) as worker:
+        chunks = read_chunks(source, chunk_bytes, on_progress)
         block = next(chunks, None)
         while block is not None:
             following = next(chunks, None)
