@@ -1,0 +1,337 @@
+"""The ``neonwatch`` command: a thin shell over the library.
+
+Every command parses its options, calls one library function and renders what comes back; no
+analysis happens here, so whatever the CLI can do a notebook or the web can do through the same
+call. Errors a user can cause (a missing file, an unknown format, a malformed option) end with
+one red line that says what to do and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from neonwatch import __version__
+from neonwatch.demo import DEFAULT_OUT, DEMO_INPUTS, demo_input_sizes, run_demo
+from neonwatch.ingest import IngestSummary, detect_format
+from neonwatch.ingest import ingest as run_ingest
+from neonwatch.ingest.csv import CANONICAL_COLUMNS
+from neonwatch.ingest.pipeline import CHUNK_BYTES
+
+USAGE_ERROR = 2
+
+app = typer.Typer(
+    name="neonwatch",
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+out_console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+class UserError(Exception):
+    """Something the user can fix; shown as one red line, exit code 2."""
+
+
+def _fail(message: str, code: int = USAGE_ERROR) -> typer.Exit:
+    err_console.print(Text(f"error: {message}", style="bold red"), soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"neonwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Detect sanctions evasion at sea from AIS: the working machinery of Canada-Japan maritime
+    security cooperation.
+
+    Start with [bold]neonwatch demo[/bold], then [bold]neonwatch ingest --help[/bold].
+    """
+
+
+def parse_columns(spec: str) -> dict[str, str]:
+    """``mmsi=track_id,ts=time`` -> ``{"mmsi": "track_id", "ts": "time"}`` (canonical -> source).
+
+    Checked here, before any input is read, so a typo costs the user one second, not one run.
+    """
+    mapping: dict[str, str] = {}
+    for item in spec.split(","):
+        canonical, sep, source = (part.strip() for part in item.partition("="))
+        if not sep or not canonical or not source:
+            raise UserError(
+                f"--columns: {item.strip()!r} is not canonical=source; write it like "
+                "--columns mmsi=track_id,ts=time,lat=latitude,lon=longitude"
+            )
+        if canonical not in CANONICAL_COLUMNS:  # the CSV reader's own list, so the two agree
+            raise UserError(
+                f"--columns: {canonical!r} is not a neonwatch column; use one of "
+                + ", ".join(CANONICAL_COLUMNS)
+            )
+        if canonical in mapping:
+            raise UserError(f"--columns: {canonical!r} is mapped twice")
+        mapping[canonical] = source
+    return mapping
+
+
+def _check_inputs(files: list[Path], columns: dict[str, str] | None) -> None:
+    """Find unreadable or unrecognised inputs before a long run starts, not halfway through."""
+    for path in files:
+        if not path.exists():
+            raise UserError(f"{path}: no such file; check the path")
+        if path.is_dir():
+            raise UserError(f"{path}: is a folder; give the log files in it, e.g. {path}/*")
+        if not os.access(path, os.R_OK):
+            raise UserError(f"{path}: not readable; check its permissions")
+        try:
+            detect_format(path, columns)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    """A Rich byte progress bar on stderr, only for a person watching a terminal."""
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("reading", total=total)
+
+        def advance(n_bytes: int) -> None:
+            progress.advance(task, n_bytes)
+
+        yield advance
+
+
+def render_summary(summary: IngestSummary, console: Console, *, short_paths: bool = False) -> None:
+    """What an ingest read, kept and refused, in the words an analyst uses, and where it went."""
+    totals = Table.grid(padding=(0, 2))
+    totals.add_column(style="bold")
+    totals.add_column(justify="right")
+    totals.add_column(style="dim")
+    rows = [
+        ("messages", summary.messages, "AIS messages decoded, all types"),
+        ("duplicates", summary.duplicates, "same message from another station, dropped"),
+        ("positions", summary.positions, "unique position reports written"),
+        ("vessels", summary.vessels, "vessel identity rows (name, IMO, call sign, type)"),
+        ("base stations", summary.base_stations, "base station reports"),
+        ("untimed", summary.untimed, "positions without a receive time (day=unknown)"),
+    ]
+    for label, n, meaning in rows:
+        totals.add_row(label, f"{n:,}", meaning)
+    sections = [
+        ("rejected", summary.rejected, "lines refused, kept in rejected/rejected.parquet"),
+        ("skipped", summary.skipped, "lines that carry no AIS message"),
+    ]
+    for label, counts, meaning in sections:
+        totals.add_row(label, f"{sum(counts.values()):,}", meaning)
+    console.print(totals)
+
+    # Reasons in a grid of their own, so that a long reason does not widen the totals above.
+    reasons = Table.grid(padding=(0, 2))
+    reasons.add_column(style="bold")
+    reasons.add_column()
+    reasons.add_column(justify="right")
+    for label, counts, _ in sections:
+        for i, (reason, n) in enumerate(counts.items()):
+            reasons.add_row(label if i == 0 else "", reason, f"{n:,}")
+    if reasons.row_count:
+        console.print()
+        console.print(reasons)
+
+    files = Table(box=None, padding=(0, 2), pad_edge=False, header_style="bold")
+    files.add_column("file", overflow="fold")
+    files.add_column("format")
+    files.add_column("lines", justify="right")
+    files.add_column("messages", justify="right")
+    for item in summary.files:
+        name = Path(item["path"]).name if short_paths else item["path"]
+        files.add_row(name, item["format"], f"{item['lines']:,}", f"{item['messages']:,}")
+    console.print()
+    console.print(files)
+
+    rate = summary.messages / summary.seconds if summary.seconds else 0.0
+    console.print()
+    console.print(
+        f"{summary.lines:,} lines in {summary.seconds:.2f} s ({rate:,.0f} messages/s)", style="dim"
+    )
+    out = escape(str(Path(summary.out).resolve()))
+    console.print(f"[bold green]outputs in {out}/[/]")
+    layout = Table.grid(padding=(0, 2))
+    layout.add_column(style="cyan")
+    layout.add_column(style="dim")
+    layout.add_row("  positions/", "day=YYYY-MM-DD/part-0.parquet, one per UTC day")
+    layout.add_row("  vessels/", "identity history, by the day first seen")
+    layout.add_row("  base_stations/", "day=YYYY-MM-DD/part-0.parquet")
+    layout.add_row("  rejected/rejected.parquet", "every refused line with its reason")
+    layout.add_row("  summary.json", "these numbers, as JSON")
+    console.print(layout)
+
+
+INGEST_HELP = (
+    "Decode AIS logs and CSVs into day-partitioned Parquet: positions, vessels, base stations."
+    "\n\n"
+    "Input streams through in chunks, so memory stays bounded whatever its size. Messages heard "
+    "by several stations are kept once. Every line refused is counted by reason in the summary "
+    "and kept with its reason in [bold]rejected/rejected.parquet[/bold]."
+)
+
+INGEST_EXAMPLES = "\n\n".join(
+    [
+        "[bold]Examples[/bold]",
+        "[dim]# NMEA logs, plain or compressed[/dim]\n"
+        "neonwatch ingest ais_2016_07_28.nmea logs/*.nmea.gz --out work",
+        "[dim]# a Marine Cadastre CSV, summary as JSON[/dim]\n"
+        "neonwatch ingest AIS_2023_01_01.csv --out work --json",
+        "[dim]# any other positions CSV: canonical=source column pairs[/dim]\n"
+        "neonwatch ingest tracks.csv --out work --columns mmsi=track_id,ts=time,lat=y,lon=x",
+    ]
+)
+
+
+@app.command(help=INGEST_HELP, epilog=INGEST_EXAMPLES)
+def ingest(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="AIS inputs: NMEA logs, DMA or Marine Cadastre CSV, or any positions CSV "
+            "with --columns; plain, gzip or zstd. The format is detected from the content.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output folder; its positions/, vessels/, base_stations/ and rejected/ are "
+            "replaced only once every input has been read.",
+            show_default=False,
+        ),
+    ],
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the summary as JSON (keys include messages, positions, vessels and "
+            "rejected: reason -> count) and no progress bar.",
+        ),
+    ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="For a CSV of another layout: canonical=source column pairs, e.g. "
+            "mmsi=track_id,ts=time,lat=latitude,lon=longitude.",
+            show_default=False,
+        ),
+    ] = None,
+    chunk_mb: Annotated[
+        int,
+        typer.Option(
+            "--chunk-mb",
+            min=1,
+            help="Bytes read per chunk, in MiB; memory use grows with it, not with the input.",
+        ),
+    ] = CHUNK_BYTES >> 20,
+) -> None:
+    """Thin shell over :func:`neonwatch.ingest.ingest` (help text in ``INGEST_HELP``)."""
+    try:
+        mapping = parse_columns(columns) if columns is not None else None
+        _check_inputs(files, mapping)
+        if out.exists() and not out.is_dir():
+            raise UserError(f"--out {out}: is a file; give a folder (it is created if missing)")
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+
+    total = sum(path.stat().st_size for path in files)
+    show_bar = err_console.is_terminal and not as_json
+    try:
+        with _progress(total, show_bar) as on_progress:
+            summary = run_ingest(
+                files, out, columns=mapping, on_progress=on_progress, chunk_bytes=chunk_mb << 20
+            )
+    except ValueError as exc:  # a CSV whose mapped columns are missing, and the like
+        raise _fail(str(exc)) from None
+    except PermissionError as exc:  # e.g. an --out the user may not write to
+        raise _fail(f"{exc.filename}: permission denied; choose another --out") from None
+    except OSError as exc:  # disk full and the like: not the user's typo, but no traceback
+        raise _fail(f"{exc}; the outputs in {out} are as they were before", 1) from None
+    except KeyboardInterrupt:
+        raise _fail(f"interrupted; the outputs in {out} are as they were before", 130) from None
+
+    if as_json:
+        print(json.dumps(summary.to_json()))
+    else:
+        render_summary(summary, out_console)
+
+
+DEMO_HELP = (
+    "Run the main job end to end on real AIS logs bundled with neonwatch."
+    "\n\n"
+    "Decodes US Coast Guard, Danish Maritime Authority and AMSA logs (about 29,000 lines) and "
+    "writes the datasets under [bold]--out[/bold]. Needs no network and nothing else installed."
+)
+
+
+@app.command(help=DEMO_HELP, epilog="[bold]Example[/bold]\n\nneonwatch demo --out /tmp/nw-demo")
+def demo(
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Output folder for the demo's datasets."),
+    ] = DEFAULT_OUT,
+) -> None:
+    """Thin shell over :func:`neonwatch.demo.run_demo` (help text in ``DEMO_HELP``)."""
+    if out.exists() and not out.is_dir():
+        raise _fail(f"--out {out}: is a file; give a folder (it is created if missing)")
+    show_bar = err_console.is_terminal
+    out_console.print("[bold]neonwatch demo[/bold]: ingesting bundled real AIS logs")
+    inputs = Table.grid(padding=(0, 2))
+    inputs.add_column(style="cyan", no_wrap=True)
+    inputs.add_column()
+    for item in DEMO_INPUTS:
+        inputs.add_row(f"  {item.name}", item.description)
+    out_console.print(inputs)
+    out_console.print()
+    with _progress(demo_input_sizes(), show_bar) as on_progress:
+        result = run_demo(out, on_progress=on_progress)
+    render_summary(result.ingest, out_console, short_paths=True)
