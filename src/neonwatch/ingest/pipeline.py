@@ -223,13 +223,14 @@ def ingest(
             rejected=_rejected_writer(stage.path / "rejected"),
             static_runs=[],
         )
+        dedup = Deduplicator()  # one for the run: stations' logs may come as separate files
+        # Recognise every input before reading any, so a bad last file fails in a second.
+        formats = [(Path(p), detect_format(Path(p), columns)) for p in paths]
         try:
-            for raw_path in paths:
-                path = Path(raw_path)
-                fmt = detect_format(path, columns)
+            for path, fmt in formats:
                 before = summary.messages, summary.lines
                 if fmt == "nmea":
-                    _ingest_nmea(path, sinks, summary, counts, chunk_bytes, on_progress)
+                    _ingest_nmea(path, sinks, summary, counts, dedup, chunk_bytes, on_progress)
                 else:
                     _ingest_csv(path, fmt, columns, sinks, summary, counts, on_progress)
                 summary.files.append(
@@ -269,11 +270,11 @@ def _ingest_nmea(
     sinks: _Sinks,
     summary: IngestSummary,
     counts: dict[str, Counter[str]],
+    dedup: Deduplicator,
     chunk_bytes: int,
     on_progress: ProgressCallback | None,
 ) -> None:
     state = nmea.FramerState()
-    dedup = Deduplicator()
     carry = b""
     pending: Future[None] | None = None
     with open_input(path) as source, ThreadPoolExecutor(max_workers=1) as worker:
@@ -367,8 +368,9 @@ def _ingest_csv(
 ) -> None:
     for batch in csv_reader.read_csv(path, layout, columns=columns, on_progress=on_progress):
         summary.lines += batch.rows
-        summary.messages += batch.positions.num_rows
-        summary.message_lines += batch.positions.num_rows
+        # As for NMEA: messages are the rows accepted, duplicates included.
+        summary.messages += batch.positions.num_rows + batch.duplicates
+        summary.message_lines += batch.positions.num_rows + batch.duplicates
         summary.untimed += batch.positions["ts"].null_count
         sinks.positions.write(batch.positions)
         if batch.static.num_rows:

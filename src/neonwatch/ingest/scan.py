@@ -281,11 +281,28 @@ def _scan(
                 else:
                     tail = star + 3
                     if tail < e:
-                        t = _uint(buf, tail + 1, e) if buf[tail] == _COMMA else -1
+                        # Receivers append fields after the checksum: an epoch time
+                        # (",1327992119173"), or USCG's ",s..,d..,T..,x..,<station>,<epoch>".
+                        last = e - 1
+                        while last > tail and buf[last] != _COMMA:
+                            last -= 1
+                        t = _uint(buf, last + 1, e) if buf[tail] == _COMMA else -1
                         if t < 100_000_000:
                             kind = TRAILING
-                        elif ts == NO_TIME:
-                            ts = t if t > 100_000_000_000 else t * 1000
+                        else:
+                            if ts == NO_TIME:
+                                ts = t if t > 100_000_000_000 else t * 1000
+                            prev = last - 1
+                            while prev > tail and buf[prev] != _COMMA:
+                                prev -= 1
+                            if st_hash == 0 and last - prev > 2 and (
+                                buf[prev + 1] == 98 or buf[prev + 1] == 114  # 'b' or 'r'
+                            ):
+                                st_start, st_len = prev + 1, last - prev - 1
+                                h = np.int64(-3750763034362895579)
+                                for i in range(st_start, last):
+                                    h = (h ^ np.int64(buf[i])) * np.int64(1099511628211)
+                                st_hash = int(h) if h != 0 else 1
                     c0, c1, c2, c3, c4, c5 = cpos[0], cpos[1], cpos[2], cpos[3], cpos[4], cpos[5]
                     count = _uint(buf, c0 + 1, c1)
                     num = _uint(buf, c1 + 1, c2)
