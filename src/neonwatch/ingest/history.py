@@ -62,15 +62,25 @@ def vessel_history(runs: pl.DataFrame) -> pa.Table:
     filled = runs.sort(["mmsi", "first_seen"]).with_columns(
         [pl.col(c).forward_fill().over("mmsi") for c in identity]
     )
-    changed = ~pl.all_horizontal(
-        [pl.col(c).eq_missing(pl.col(c).shift(1)) for c in ["mmsi", "day", *identity]]
+    # A field learnt for the first time (class B part B adding the call sign to part A's
+    # name) completes the identity; only a known value replaced by another changes it.
+    differs = [
+        pl.col(c).is_not_null()
+        & pl.col(c).shift(1).is_not_null()
+        & (pl.col(c) != pl.col(c).shift(1))
+        for c in identity
+    ]
+    changed = (
+        (pl.col("mmsi") != pl.col("mmsi").shift(1)).fill_null(True)
+        | (pl.col("day") != pl.col("day").shift(1)).fill_null(True)
+        | pl.any_horizontal(differs).fill_null(False)
     )
     rows = (
         filled.with_columns(_row=changed.cum_sum())
         .group_by("_row", maintain_order=True)
         .agg(
             [pl.col("mmsi").first()]
-            + [pl.col(c).first() for c in identity]
+            + [pl.col(c).drop_nulls().first() for c in identity]
             + [pl.col(c).drop_nulls().last() for c in _VOYAGE_FIELDS]
             + [pl.col("first_seen").min(), pl.col("last_seen").max()]
         )

@@ -236,15 +236,24 @@ def _reassemble(
         last_parts[k] = last
 
     orphan_lines = order[~consumed]
+    messages = {k: [order[last - (k - 1 - p)] for p in range(k)] for k, last in last_parts.items()}
     cut = n_lines
     if not final:
         tail = orphan_lines[orphan_lines >= n_lines - MAX_PART_SPAN]
         if tail.size:
             cut = int(tail.min())
+        # A message with parts on both sides of the cut goes to the next chunk whole.
+        moved = True
+        while moved:
+            moved = False
+            for parts in messages.values():
+                straddles = (parts[0] < cut) & (parts[-1] >= cut)
+                if straddles.any():
+                    cut = int(parts[0][straddles].min())
+                    moved = True
 
     groups: list[list[IntArray]] = [[singles[singles < cut]]]
-    for k, last in sorted(last_parts.items()):
-        parts = [order[last - (k - 1 - p)] for p in range(k)]
+    for _, parts in sorted(messages.items()):
         keep = np.all(np.stack(parts) < cut, axis=0)
         groups.append([p[keep] for p in parts])
     max_k = max(len(g) for g in groups)

@@ -30,6 +30,7 @@ from neonwatch.ingest.sources import Input, open_input
 CHUNK_BYTES = 4 << 20
 DEDUP_WINDOW_MS = 60_000  # a payload heard again within a minute is the same transmission
 DEDUP_LATENESS_MS = 15 * 60_000  # how late a copy may arrive (satellite AIS lags by minutes)
+DEDUP_RECENT_MESSAGES = 200_000  # and payloads kept this recently are remembered regardless
 SNIFF_BYTES = 64 << 10
 STATIC_BATCH_ROWS = 200_000
 
@@ -107,42 +108,51 @@ def read_chunks(
 class Deduplicator:
     """Drops a message whose payload was already heard within ``window_ms``.
 
-    Remembers, per payload hash, when it was last kept, for ``lateness_ms`` past the newest
-    time seen: satellite receivers deliver minutes late, so copies of one transmission can
-    arrive far apart in the log. Memory is bounded by the distinct messages of that span.
-    Of copies in one chunk, the first in input order is kept, so the result does not depend
-    on where chunks are cut.
+    Of copies of one payload, the first in input order is kept and the others within the
+    window are dropped, so the outcome does not depend on where chunks are cut. Each kept
+    payload is remembered until it is both ``lateness_ms`` older than the newest time seen
+    (satellite receivers deliver minutes late, so copies can arrive far apart) and more than
+    ``recent`` messages back (so a log that steps back in time still meets its own copies).
+    Memory is bounded by the distinct messages of that span.
     """
 
     def __init__(
-        self, window_ms: int = DEDUP_WINDOW_MS, lateness_ms: int = DEDUP_LATENESS_MS
+        self,
+        window_ms: int = DEDUP_WINDOW_MS,
+        lateness_ms: int = DEDUP_LATENESS_MS,
+        recent: int = DEDUP_RECENT_MESSAGES,
     ) -> None:
         self.window_ms = window_ms
         self.lateness_ms = lateness_ms
+        self.recent = recent
         self._hash = np.zeros(0, dtype=np.uint64)  # sorted
         self._ts = np.zeros(0, dtype=np.int64)
+        self._seq = np.zeros(0, dtype=np.int64)  # when each entry was last kept
         self._newest = np.iinfo(np.int64).min
+        self._count = 0
 
-    def duplicates(self, hashes: np.ndarray, ts_ms: np.ndarray) -> np.ndarray:
-        """A mask of the messages to drop (messages without a time are never dropped)."""
+    def duplicates(self, hashes: np.ndarray, ts_ms: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """A mask of the messages to drop; ``order`` is their input order (line numbers).
+        Messages without a time are never dropped."""
         dup = np.zeros(hashes.size, dtype=bool)
         timed = np.flatnonzero(ts_ms != nmea.NO_TIME)
+        seq = np.full(hashes.size, self._count, dtype=np.int64)  # for recency, chunk-wise
+        self._count += hashes.size
         if timed.size == 0:
             return dup
-        order = np.argsort(hashes[timed])
-        idx = timed[order]  # input positions, grouped by hash
-        h, t = hashes[idx], ts_ms[idx]
+        by_hash = np.argsort(hashes[timed])
+        idx = timed[by_hash]  # messages grouped by hash
+        h, t, rank = hashes[idx], ts_ms[idx], order[idx]
         run_start = np.empty(h.size, dtype=bool)
         run_start[0] = True
         np.not_equal(h[1:], h[:-1], out=run_start[1:])
         starts = np.flatnonzero(run_start)
         run = np.cumsum(run_start) - 1
-        # The first copy in input order is each run's keeper.
-        keeper = idx == np.minimum.reduceat(idx, starts)[run]
+        keeper = rank == np.minimum.reduceat(rank, starts)[run]
+        keeper &= np.r_[True, ~(keeper[1:] & keeper[:-1] & ~run_start[1:])]  # one per run
         keeper_ts = np.maximum.reduceat(np.where(keeper, t, np.iinfo(np.int64).min), starts)[run]
         drop = ~keeper & (np.abs(t - keeper_ts) <= self.window_ms)
-        # Against what earlier chunks kept.
-        if self._hash.size:
+        if self._hash.size:  # against what earlier chunks kept
             pos = np.minimum(np.searchsorted(self._hash, h), self._hash.size - 1)
             known = self._hash[pos] == h
             drop |= known & (np.abs(t - self._ts[pos]) <= self.window_ms)
@@ -150,25 +160,40 @@ class Deduplicator:
             pos = np.zeros(h.size, dtype=np.int64)
             known = np.zeros(h.size, dtype=bool)
         dup[idx[drop]] = True
-        self._remember(h[~drop], t[~drop], pos[~drop], known[~drop])
+        kept = ~drop
+        self._remember(h[kept], t[kept], seq[idx[kept]], pos[kept], known[kept])
         return dup
 
-    def _remember(self, h: np.ndarray, t: np.ndarray, pos: np.ndarray, known: np.ndarray) -> None:
-        """Record kept copies: update known hashes, insert new ones (one entry per hash, its
-        latest time; ``h`` is sorted), forget what is older than the lateness allows."""
+    def forget(self, hashes: np.ndarray) -> None:
+        """Drop payloads whose kept copy was refused: their other copies must be judged too."""
+        if hashes.size and self._hash.size:
+            keep = ~np.isin(self._hash, hashes)
+            self._hash, self._ts, self._seq = self._hash[keep], self._ts[keep], self._seq[keep]
+
+    def _remember(
+        self, h: np.ndarray, t: np.ndarray, seq: np.ndarray, pos: np.ndarray, known: np.ndarray
+    ) -> None:
+        """Record kept copies (``h`` sorted): update known hashes, insert new ones (one entry
+        per hash, its latest time), forget what is both old and long ago."""
         if h.size:
             self._newest = max(self._newest, int(t.max()))
         if known.any():
             np.maximum.at(self._ts, pos[known], t[known])
-        fresh_h, fresh_t = h[~known], t[~known]
+            np.maximum.at(self._seq, pos[known], seq[known])
+        fresh = ~known
+        fresh_h, fresh_t, fresh_seq = h[fresh], t[fresh], seq[fresh]
         if fresh_h.size:
             first = np.flatnonzero(np.r_[True, fresh_h[1:] != fresh_h[:-1]])
             at = np.searchsorted(self._hash, fresh_h[first])
             self._hash = np.insert(self._hash, at, fresh_h[first])
             self._ts = np.insert(self._ts, at, np.maximum.reduceat(fresh_t, first))
-        keep = self._ts >= self._newest - self.window_ms - self.lateness_ms
-        if not keep.all():
-            self._hash, self._ts = self._hash[keep], self._ts[keep]
+            self._seq = np.insert(self._seq, at, np.maximum.reduceat(fresh_seq, first))
+        stale = (self._ts < self._newest - self.window_ms - self.lateness_ms) & (
+            self._seq < self._count - self.recent
+        )
+        if stale.any():
+            keep = ~stale
+            self._hash, self._ts, self._seq = self._hash[keep], self._ts[keep], self._seq[keep]
 
 
 @dataclass
@@ -307,8 +332,16 @@ def _decode_and_write(
     msgs = framed.messages
     # De-duplicate before decoding: in real feeds most messages are heard by several stations
     # (65% in the USCG NAIS log), and a duplicate need not be decoded at all.
-    dup = dedup.duplicates(msgs.digest, msgs.ts_ms)
+    dup = dedup.duplicates(msgs.digest, msgs.ts_ms, msgs.line_no)
     decoded = messages.decode(msgs, skip=dup)
+    if decoded.rejected_msgs.size and dup.any():
+        # Copies of a refused message are refused too, not counted as accepted duplicates.
+        refused = msgs.digest[decoded.rejected_msgs]
+        dedup.forget(refused)
+        copies = dup & np.isin(msgs.digest, refused)
+        if copies.any():
+            dup &= ~copies
+            decoded = messages.decode(msgs, skip=dup)
     ok = np.ones(msgs.size, dtype=bool)
     ok[decoded.rejected_msgs] = False
     summary.lines += framed.lines

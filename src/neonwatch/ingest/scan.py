@@ -295,8 +295,12 @@ def _scan(
                             prev = last - 1
                             while prev > tail and buf[prev] != _COMMA:
                                 prev -= 1
-                            if st_hash == 0 and last - prev > 2 and (
-                                buf[prev + 1] == 98 or buf[prev + 1] == 114  # 'b' or 'r'
+                            if (
+                                st_hash == 0
+                                and last - prev > 2
+                                and (
+                                    buf[prev + 1] == 98 or buf[prev + 1] == 114  # 'b' or 'r'
+                                )
                             ):
                                 st_start, st_len = prev + 1, last - prev - 1
                                 h = np.int64(-3750763034362895579)
