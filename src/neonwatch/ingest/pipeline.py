@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from neonwatch.ingest import csv as csv_reader
-from neonwatch.ingest import history, messages, nmea, schema
+from neonwatch.ingest import history, messages, nmea, schema, traj
 from neonwatch.ingest.output import DayPartitionedWriter, Staging
 from neonwatch.ingest.sources import Input, open_input
 
@@ -33,6 +33,7 @@ DEDUP_LATENESS_MS = 15 * 60_000  # how late a copy may arrive (satellite AIS lag
 DEDUP_RECENT_MESSAGES = 200_000  # and payloads kept this recently are remembered regardless
 SNIFF_BYTES = 64 << 10
 STATIC_BATCH_ROWS = 200_000
+TRACKTABLE = "tracktable"
 
 ProgressCallback = Callable[[int], None]
 
@@ -71,6 +72,8 @@ def detect_format(path: Path, columns: dict[str, str] | None = None) -> str:
     layout = csv_reader.detect_layout(first_line)
     if layout:
         return layout
+    if traj.looks_like_traj(first_line):
+        return TRACKTABLE
     if "VDM," in text or "VDO," in text:
         return "nmea"
     raise ValueError(
@@ -256,6 +259,8 @@ def ingest(
                 before = summary.messages, summary.lines
                 if fmt == "nmea":
                     _ingest_nmea(path, sinks, summary, counts, dedup, chunk_bytes, on_progress)
+                elif fmt == TRACKTABLE:
+                    _ingest_traj(path, sinks, summary, counts)
                 else:
                     _ingest_csv(path, fmt, columns, sinks, summary, counts, on_progress)
                 summary.files.append(
@@ -384,6 +389,30 @@ def _decode_and_write(
                     ),
                     "reason": pa.array(framed.rejected_reasons + decoded.rejected_reasons),
                     "line": pa.array([t.decode("utf-8", "replace") for t in texts], pa.string()),
+                },
+                schema=schema.REJECTED,
+            )
+        )
+
+
+def _ingest_traj(
+    path: Path, sinks: _Sinks, summary: IngestSummary, counts: dict[str, Counter[str]]
+) -> None:
+    """Tracktable trajectories: small files of whole tracks, read at once (lines are tracks)."""
+    positions, lines, refused = traj.read_traj(path)
+    summary.lines += lines
+    summary.messages += positions.num_rows
+    summary.message_lines += lines - len(refused)
+    sinks.positions.write(positions)
+    if refused:
+        counts["rejected"].update(reason for _, reason in refused)
+        sinks.rejected.write_table(
+            pa.table(
+                {
+                    "source": [str(path)] * len(refused),
+                    "line_no": [n for n, _ in refused],
+                    "reason": [r for _, r in refused],
+                    "line": [""] * len(refused),
                 },
                 schema=schema.REJECTED,
             )
