@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,7 +47,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-out_console = Console(highlight=False)
+# Piped output (CI logs, `| less`) gets 110 columns rather than Rich's 80, so tables of events
+# stay readable; a terminal keeps its own width.
+out_console = Console(highlight=False, width=None if sys.stdout.isatty() else 110)
 err_console = Console(stderr=True, highlight=False)
 
 
@@ -333,5 +336,173 @@ def demo(
     out_console.print(inputs)
     out_console.print()
     with _progress(demo_input_sizes(), show_bar) as on_progress:
-        result = run_demo(out, on_progress=on_progress)
+        result = run_demo(out, on_progress=on_progress, detection=False)
     render_summary(result.ingest, out_console, short_paths=True)
+    from neonwatch.demo import detect_demo
+    from neonwatch.detect import Kind
+    from neonwatch.detect.output import render_events, render_scores
+
+    out_console.print()
+    out_console.print("[bold]detection[/bold] on the real logs above (minutes of traffic):")
+    result = detect_demo(result)
+    assert result.events is not None and result.sim_events is not None
+    render_events(result.events, out_console, limit=5)
+    out_console.print()
+    sim = result.sim_scores
+    out_console.print(
+        "[bold]detection[/bold] on simulated traffic with planted events "
+        f"(real ports and sea lanes, {int(sum(sim.get(f'{k}.truth', 0) for k in Kind.ALL))} "
+        f"planted; written to {escape(str(out))}/simulated/):"
+    )
+    render_events(result.sim_events, out_console, limit=12)
+    render_scores(sim, out_console)
+    out_console.print(
+        f"\nevents in {escape(str(out))}/events/ and {escape(str(out))}/simulated/events/ "
+        "(events.parquet, events.geojson)"
+    )
+
+
+DETECT_HELP = (
+    "Find ship-to-ship encounters, loitering, AIS gaps and likely disabling, dark "
+    "rendezvous, teleports and shared MMSIs in an ingested (or simulated) dataset."
+    "\n\n"
+    "Writes [bold]events.parquet[/bold] (one row per event, with the rule and thresholds that "
+    "fired) and [bold]events.geojson[/bold] for maps under [bold]--out[/bold]. Thresholds are "
+    "the defaults named in DESIGN.md unless [bold]--config[/bold] gives a TOML file overriding "
+    "any of them."
+)
+DETECT_EXAMPLES = (
+    "[bold]Examples[/bold]\n\n"
+    "neonwatch detect neonwatch-demo --out events\n\n"
+    "neonwatch detect sim --out sim-events --json\n\n"
+    "neonwatch detect sim --out sim-events --config my-thresholds.toml --by-day"
+)
+
+
+@app.command(help=DETECT_HELP, epilog=DETECT_EXAMPLES)
+def detect(
+    dataset: Annotated[
+        Path,
+        typer.Argument(help="A folder written by `neonwatch ingest` or `neonwatch simulate`."),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the events.")],
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="TOML file overriding detection thresholds."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the number of events per kind as JSON.")
+    ] = False,
+    by_day: Annotated[
+        bool,
+        typer.Option(
+            "--by-day",
+            help="Work one UTC day at a time with overlap (as a cluster would): bounded memory.",
+        ),
+    ] = False,
+) -> None:
+    """Thin shell over :func:`neonwatch.detect.detect` and ``write_events``."""
+    from neonwatch.detect import load_config, scan_positions
+    from neonwatch.detect.output import count_by_kind, render_events, write_events
+    from neonwatch.detect.run import detect as run_detect
+    from neonwatch.detect.run import detect_by_day
+
+    try:
+        cfg = load_config(config)
+        positions = scan_positions(dataset)
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    if out.exists() and not out.is_dir():
+        raise _fail(f"--out {out}: is a file; give a folder (it is created if missing)")
+    events = detect_by_day(positions, cfg) if by_day else run_detect(positions, cfg)
+    write_events(events, out)
+    if as_json:
+        print(json.dumps(count_by_kind(events)))
+    else:
+        render_events(events, out_console)
+        out_console.print(f"events in {escape(str(out))}/events.parquet and events.geojson")
+
+
+SIMULATE_HELP = (
+    "Simulate realistic AIS traffic with planted sanctions-evasion events and their ground "
+    "truth (truth.parquet), written the way `neonwatch ingest` writes real data."
+    "\n\n"
+    "Ships sail between real World Port Index ports at their type's speed and report at ITU-R "
+    "M.1371 intervals, with GPS noise, reception dropouts and crowded anchorages; planted: "
+    "ship-to-ship transfers (one across midnight, one across the 180th meridian, one with a "
+    "dark partner), loiterers, AIS disabling, gaps, teleports and a shared MMSI."
+)
+
+
+@app.command(
+    help=SIMULATE_HELP,
+    epilog="[bold]Example[/bold]\n\nneonwatch simulate --vessels 2000 --hours 48 --out sim",
+)
+def simulate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the simulated dataset.")],
+    vessels: Annotated[int, typer.Option("--vessels", min=1, help="Number of ships.")] = 2000,
+    hours: Annotated[float, typer.Option("--hours", min=1, help="Hours of traffic.")] = 48.0,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same traffic.")] = 1,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print positions and planted events as JSON.")
+    ] = False,
+) -> None:
+    """Thin shell over :func:`neonwatch.simulate.simulate` and ``write``."""
+    from neonwatch.simulate import simulate as run_simulate
+    from neonwatch.simulate import write
+
+    if out.exists() and not out.is_dir():
+        raise _fail(f"--out {out}: is a file; give a folder (it is created if missing)")
+    try:
+        sim = run_simulate(vessels, hours, seed)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    write(sim, out)
+    truth_kinds = sim.truth["kind"].to_pylist()
+    planted = {kind: truth_kinds.count(kind) for kind in sorted(set(truth_kinds))}
+    if as_json:
+        print(json.dumps({"positions": sim.positions.num_rows, "planted": planted}))
+        return
+    out_console.print(
+        f"{sim.positions.num_rows:,} positions of {vessels:,} vessels over {hours:g} h "
+        f"written to {escape(str(out))}/ (positions/, vessels/, truth.parquet)"
+    )
+    table = Table(title="planted events (ground truth)", show_edge=False)
+    table.add_column("kind")
+    table.add_column("planted", justify="right")
+    for kind, n in planted.items():
+        table.add_row(kind, f"{n:,}")
+    out_console.print(table)
+
+
+@app.command(
+    help="Precision and recall per event kind of detected EVENTS against planted TRUTH.",
+    epilog="[bold]Example[/bold]\n\nneonwatch evaluate sim-events sim/truth.parquet --json",
+)
+def evaluate(
+    events: Annotated[
+        Path, typer.Argument(help="events.parquet, or the --out folder of `neonwatch detect`.")
+    ],
+    truth: Annotated[
+        Path, typer.Argument(help="truth.parquet, or the --out folder of `neonwatch simulate`.")
+    ],
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print {<kind>.precision, <kind>.recall, ...} as JSON."),
+    ] = False,
+) -> None:
+    """Thin shell over :func:`neonwatch.detect.evaluate.evaluate`."""
+    from neonwatch.detect.evaluate import evaluate as run_evaluate
+    from neonwatch.detect.evaluate import load_table
+    from neonwatch.detect.output import render_scores
+
+    events_path = events / "events.parquet" if events.is_dir() else events
+    truth_path = truth / "truth.parquet" if truth.is_dir() else truth
+    for path in (events_path, truth_path):
+        if not path.exists():
+            raise _fail(f"{path}: not found")
+    scores = run_evaluate(load_table(events_path), load_table(truth_path))
+    if as_json:
+        print(json.dumps(scores))
+        return
+    render_scores(scores, out_console)

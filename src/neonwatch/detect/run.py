@@ -81,13 +81,12 @@ def scan_positions(dataset: Path | str) -> pl.LazyFrame:
     root = Path(dataset)
     if (root / "positions").is_dir():
         root = root / "positions"
-    if not root.is_dir():
-        raise ValueError(
-            f"{dataset}: no positions dataset here; give the --out folder of `neonwatch ingest`"
-        )
-    files = sorted(root.glob("day=*/*.parquet"))
+    files = sorted(root.glob("day=*/*.parquet")) if root.is_dir() else []
     if not files:
-        raise ValueError(f"{root}: no day=YYYY-MM-DD/*.parquet files")
+        raise ValueError(
+            f"{dataset}: no positions here (day=YYYY-MM-DD/*.parquet); give the --out folder "
+            "of `neonwatch ingest` or `neonwatch simulate`"
+        )
     return pl.scan_parquet(files, hive_partitioning=False)
 
 
