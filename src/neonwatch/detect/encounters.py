@@ -17,10 +17,16 @@ from neonwatch.detect.config import Config
 from neonwatch.detect.events import F64, centroid, make_events
 from neonwatch.detect.runs import medians
 from neonwatch.detect.schema import EVENTS, Kind
-from neonwatch.geo import haversine_m, port_distance_km, shore_distance_km
+from neonwatch.geo import (
+    EARTH_RADIUS_M,
+    haversine_m,
+    km_to_chord,
+    port_distance_km,
+    shore_distance_km,
+    unit_vectors,
+)
 from neonwatch.tracks import Grid
 
-EARTH_RADIUS_M = 6_371_008.8
 _SLOT_SPACING_M = 1e8  # far more than any pairing radius
 
 
@@ -28,17 +34,11 @@ def close_pairs(grid: Grid, speed: F64, config: Config) -> dict[str, np.ndarray]
     """Every pair of slow grid rows at the same time within ``max_distance_m``."""
     cfg = config.encounter
     rows = np.flatnonzero(~(speed >= cfg.candidate_sog_kn))  # NaN speed stays a candidate
-    lat, lon = np.radians(grid.lat[rows]), np.radians(grid.lon[rows])
     slot = (grid.ts[rows] - grid.ts.min(initial=0)) // int(config.tracks.grid_minutes * 60_000)
     points = np.column_stack(
-        [
-            EARTH_RADIUS_M * np.cos(lat) * np.cos(lon),
-            EARTH_RADIUS_M * np.cos(lat) * np.sin(lon),
-            EARTH_RADIUS_M * np.sin(lat),
-            slot * _SLOT_SPACING_M,
-        ]
+        [EARTH_RADIUS_M * unit_vectors(grid.lat[rows], grid.lon[rows]), slot * _SLOT_SPACING_M]
     )
-    chord = 2 * EARTH_RADIUS_M * np.sin(cfg.max_distance_m / (2 * EARTH_RADIUS_M))
+    chord = EARTH_RADIUS_M * float(km_to_chord(cfg.max_distance_m / 1000))
     if rows.size < 2:
         pairs = np.zeros((0, 2), dtype=np.int64)
     else:

@@ -10,6 +10,7 @@ import polars as pl
 import pyarrow as pa
 
 from neonwatch.detect.schema import EVENTS
+from neonwatch.geo import to_lat_lon, unit_vectors
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -18,11 +19,11 @@ _NAMESPACE = uuid.UUID("6f1c0b3e-5d0e-4c55-9a55-4e454f4e2018")  # "NEON", 2018
 
 def centroid(lat: F64, lon: F64, group: I64, n_groups: int) -> tuple[F64, F64]:
     """Mean position of each group, through 3D unit vectors (right across the 180th)."""
-    la, lo = np.radians(lat), np.radians(lon)
-    x = np.bincount(group, np.cos(la) * np.cos(lo), n_groups)
-    y = np.bincount(group, np.cos(la) * np.sin(lo), n_groups)
-    z = np.bincount(group, np.sin(la), n_groups)
-    return np.degrees(np.arctan2(z, np.hypot(x, y))), np.degrees(np.arctan2(y, x))
+    v = unit_vectors(lat, lon)
+    sums = np.column_stack([np.bincount(group, v[:, k], n_groups) for k in range(3)]).astype(
+        np.float64
+    )
+    return to_lat_lon(sums)
 
 
 def event_ids(kind: str, mmsi: I64, mmsi_2: I64 | None, start_ms: I64) -> list[str]:

@@ -7,13 +7,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from neonwatch.detect.events import F64, I64
-
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def unit_vectors(lat: F64, lon: F64) -> F64:
-    la, lo = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+from neonwatch.geo import km_to_chord, unit_vectors
 
 
 def pairs_within(
@@ -23,8 +17,9 @@ def pairs_within(
     if lat_a.size == 0 or lat_b.size == 0:
         e = np.zeros(0, np.int64)
         return e, e
-    chord = 2 * np.sin(radius_m / (2 * EARTH_RADIUS_M))
     found = cKDTree(unit_vectors(lat_a, lon_a)).sparse_distance_matrix(
-        cKDTree(unit_vectors(lat_b, lon_b)), chord, output_type="ndarray"
+        cKDTree(unit_vectors(lat_b, lon_b)),
+        float(km_to_chord(radius_m / 1000)),
+        output_type="ndarray",
     )
     return found["i"].astype(np.int64), found["j"].astype(np.int64)

@@ -10,16 +10,19 @@ islands; World Port Index; GFW named anchorages) ships in ``neonwatch/geo/data``
 from neonwatch.geo.anchorages import nearest_port, port_distance_km, ports
 from neonwatch.geo.route import crosses_land, sea_route
 from neonwatch.geo.shore import land_mask, shore_distance_km
-from neonwatch.geo.sphere import EARTH_RADIUS_M, haversine_m
+from neonwatch.geo.sphere import EARTH_RADIUS_M, haversine_m, km_to_chord, to_lat_lon, unit_vectors
 
 __all__ = [
     "EARTH_RADIUS_M",
     "crosses_land",
     "haversine_m",
+    "km_to_chord",
     "land_mask",
     "nearest_port",
     "port_distance_km",
     "ports",
     "sea_route",
     "shore_distance_km",
+    "to_lat_lon",
+    "unit_vectors",
 ]
