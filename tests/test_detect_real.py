@@ -53,3 +53,18 @@ def test_new_york_harbour_week_has_no_transfer_alarm(tmp_path: Path) -> None:
     )
     assert alarms.height == 0, alarms  # a harbour full of moorings, tugs and ferries
     assert (events["kind"] == Kind.GAP).sum() > 0  # tracks do fall silent in the harbour
+
+
+def test_every_real_nmea_log_runs_through_detection(tmp_path: Path) -> None:
+    logs = sorted(
+        p
+        for p in (SHARED / "nmea").glob("*/*")
+        if p.is_file() and p.name != "SOURCE.txt" and not p.name.endswith(".chk")
+    )
+    assert len(logs) >= 20
+    summary = ingest(logs, tmp_path)
+    assert summary.positions > 50_000
+    events = pl.from_arrow(detect(scan_positions(tmp_path)))
+    assert isinstance(events, pl.DataFrame)
+    encounters = events.filter(pl.col("kind") == Kind.ENCOUNTER)
+    assert encounters.filter(pl.col("port_distance_km") < 10).height == 0

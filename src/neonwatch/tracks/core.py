@@ -175,7 +175,14 @@ def resample(pos: Positions, step_minutes: float, max_interpolation_h: float) ->
     """
     step = round(step_minutes * 60_000)
     max_gap = max_interpolation_h * 3_600_000
-    starts, ends = track_bounds(pos.track)
+    # Grid times are made only within spans of a track without a long silence, so a vessel
+    # heard twice a year apart costs two grid rows, not a year of candidates.
+    if pos.size == 0:
+        starts = ends = np.zeros(0, np.int64)
+    else:
+        breaks = (pos.track[1:] != pos.track[:-1]) | (pos.ts[1:] - pos.ts[:-1] >= max_gap)
+        starts = np.flatnonzero(np.r_[True, breaks])
+        ends = np.r_[starts[1:], pos.size]
     if starts.size == 0:
         empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
         return Grid(empty_i, empty_i, empty_i, empty_f, empty_f, empty_f)
