@@ -506,3 +506,123 @@ def evaluate(
         print(json.dumps(scores))
         return
     render_scores(scores, out_console)
+
+
+# --- neonwatch lists: watchlists (thin shells over neonwatch.screen.lists.ListStore) ---------
+
+lists_app = typer.Typer(
+    name="lists",
+    help=(
+        "Keep watchlists (OFAC SDN, UN consolidated, documented CSV lists) with their dates and "
+        "sources, so every hit names the list version that matched. The store is --dir, else "
+        "$NEONWATCH_LISTS, else ./neonwatch-lists."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+ListsDir = Annotated[
+    Path | None,
+    typer.Option("--dir", help="List store folder (default: $NEONWATCH_LISTS, ./neonwatch-lists)."),
+]
+
+
+def _render_lists(entries: list[dict[str, object]], console: Console) -> None:
+    table = Table(title="watchlists")
+    for column in ("list", "entries", "vessels", "with IMO", "added (UTC)", "sources"):
+        numeric = column in ("entries", "vessels", "with IMO")
+        table.add_column(
+            column,
+            justify="right" if numeric else "left",
+            no_wrap=column != "sources",
+            overflow="fold",
+        )
+    for entry in entries:
+        sources = entry.get("sources")
+        files = ", ".join(str(s["file"]) for s in sources) if isinstance(sources, list) else ""
+        table.add_row(
+            escape(str(entry["list_id"])),
+            f"{entry['entries']}",
+            f"{entry['vessels']}",
+            f"{entry.get('vessels_with_imo', '')}",
+            str(entry["added_at"]),
+            escape(files),
+        )
+    console.print(table)
+
+
+@lists_app.command(
+    "add",
+    epilog=(
+        "[bold]Examples[/bold]\n\n"
+        "neonwatch lists add sdn_2021-07.csv alt_2021-07.csv add_2021-07.csv\n\n"
+        "neonwatch lists add UN_consolidated.xml un-1718-vessels.csv --dir lists --json"
+    ),
+)
+def lists_add(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="List files; OFAC's SDN, ALT and ADD files given together are one."),
+    ],
+    directory: ListsDir = None,
+    list_version: Annotated[
+        str | None,
+        typer.Option("--list-version", help="OFAC version when the file names carry no date."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the lists added as JSON.")] = False,
+) -> None:
+    """Add watchlist files to the store (the same version again replaces it)."""
+    from neonwatch.screen.lists import ListStore
+
+    store = ListStore(directory)
+    try:
+        ids = store.add(files, version=list_version)
+        added = [e for e in store.lists() if e["list_id"] in ids]
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        print(json.dumps(added))
+        return
+    _render_lists(added, out_console)
+    out_console.print(f"stored in {escape(str(store.directory))}/")
+
+
+@lists_app.command("show")
+def lists_show(
+    directory: ListsDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list index as JSON.")] = False,
+) -> None:
+    """Show the stored lists: version, entries, vessels, sources."""
+    from neonwatch.screen.lists import ListStore
+
+    store = ListStore(directory)
+    try:
+        entries = store.lists()
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        print(json.dumps(entries))
+        return
+    if not entries:
+        where = escape(str(store.directory))
+        out_console.print(f"no lists in {where}; add some with `neonwatch lists add`")
+        return
+    _render_lists(entries, out_console)
+
+
+@lists_app.command("remove")
+def lists_remove(
+    list_id: Annotated[str, typer.Argument(help="A list id from `neonwatch lists show`.")],
+    directory: ListsDir = None,
+) -> None:
+    """Remove one list version from the store."""
+    from neonwatch.screen.lists import ListStore
+
+    try:
+        ListStore(directory).remove(list_id)
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    out_console.print(f"removed {escape(list_id)}")
+
+
+app.add_typer(lists_app, name="lists")
