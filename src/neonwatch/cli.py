@@ -356,6 +356,15 @@ def demo(
     )
     render_events(result.sim_events, out_console, limit=12)
     render_scores(sim, out_console)
+    if result.screen is not None:
+        from neonwatch.screen.run import render_top_risks
+
+        out_console.print()
+        out_console.print(
+            "[bold]screening[/bold] of the simulated vessels and events (planted MID 445 tankers "
+            f"and their STS partners; written to {escape(str(out))}/simulated/screen/):"
+        )
+        render_top_risks(result.screen, out_console, limit=8)
     out_console.print(
         f"\nevents in {escape(str(out))}/events/ and {escape(str(out))}/simulated/events/ "
         "(events.parquet, events.geojson)"
@@ -626,3 +635,83 @@ def lists_remove(
 
 
 app.add_typer(lists_app, name="lists")
+
+
+SCREEN_HELP = (
+    "Screen a dataset's vessels (and its events) against the watchlists: matches by IMO, MMSI, "
+    "call sign and fuzzy name, identity checks (check digits, borrowed IMOs, MID vs flag, MID "
+    "445, flag hopping, shared IMOs) and a risk score per vessel and per event, every factor "
+    "with its evidence and weight."
+    "\n\n"
+    "Writes hits, anomalies, vessel_risk, event_risk and risk_factors (Parquet) and "
+    "top_risks.csv under [bold]--out[/bold]. Lists come from [bold]--lists[/bold] (a store "
+    "filled by `neonwatch lists add`), else $NEONWATCH_LISTS or ./neonwatch-lists, else the "
+    "bundled example UN 1718 vessels list. Weights are risk.toml's unless [bold]--weights[/bold] "
+    "gives a TOML file overriding any of them."
+)
+SCREEN_EXAMPLES = (
+    "[bold]Examples[/bold]\n\n"
+    "neonwatch screen sim sim-events --out screened\n\n"
+    "neonwatch screen neonwatch-demo --out screened --lists neonwatch-lists --json\n\n"
+    "neonwatch screen sightings.csv --out screened --weights my-weights.toml"
+)
+
+
+@app.command(help=SCREEN_HELP, epilog=SCREEN_EXAMPLES)
+def screen(
+    dataset: Annotated[
+        Path,
+        typer.Argument(
+            help="A folder of `neonwatch ingest`/`simulate`, or a vessels or sightings CSV/Parquet."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the results.")],
+    events: Annotated[
+        Path | None,
+        typer.Argument(help="events.parquet or the --out folder of `neonwatch detect`."),
+    ] = None,
+    lists_dir: Annotated[
+        Path | None, typer.Option("--lists", help="List store folder (`neonwatch lists add`).")
+    ] = None,
+    weights: Annotated[
+        Path | None, typer.Option("--weights", help="TOML file overriding risk weights.")
+    ] = None,
+    min_name_score: Annotated[
+        float,
+        typer.Option("--min-name-score", min=0, max=100, help="Lowest fuzzy name score kept."),
+    ] = 88.0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print counts and the top 10 risks as JSON.")
+    ] = False,
+) -> None:
+    """Thin shell over :func:`neonwatch.screen.run.screen`."""
+    from neonwatch.screen.run import render_top_risks
+    from neonwatch.screen.run import screen as run_screen
+
+    if not dataset.exists():
+        raise _fail(f"{dataset}: not found")
+    if events is not None and not events.exists():
+        raise _fail(f"{events}: not found")
+    if lists_dir is not None and not lists_dir.is_dir():
+        raise _fail(f"--lists {lists_dir}: not a folder; fill one with `neonwatch lists add`")
+    if out.exists() and not out.is_dir():
+        raise _fail(f"--out {out}: is a file; give a folder (it is created if missing)")
+    try:
+        result = run_screen(
+            dataset,
+            events,
+            lists_dir=lists_dir,
+            out=out,
+            config=weights,
+            min_name_score=min_name_score,
+        )
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        print(json.dumps(result.to_json(10)))
+        return
+    render_top_risks(result, out_console)
+    out_console.print(
+        f"results in {escape(str(out))}/ (hits, anomalies, vessel_risk, event_risk, "
+        "risk_factors .parquet; top_risks.csv)"
+    )

@@ -22,6 +22,7 @@ from neonwatch.detect.evaluate import evaluate
 from neonwatch.detect.output import write_events
 from neonwatch.ingest import IngestSummary, ingest
 from neonwatch.ingest.pipeline import ProgressCallback
+from neonwatch.screen.run import ScreenResult, screen
 from neonwatch.simulate import simulate, write
 
 DEFAULT_OUT = Path("neonwatch-demo")
@@ -54,6 +55,7 @@ class DemoResult:
     events: pa.Table | None = None  # detection on the real logs
     sim_events: pa.Table | None = None  # detection on simulated traffic with planted events
     sim_scores: dict[str, float] = field(default_factory=dict)  # against the planted truth
+    screen: ScreenResult | None = None  # the simulated vessels and events against the lists
 
 
 # Simulated traffic for the detection part of the demo: the real logs above span minutes, too
@@ -93,7 +95,8 @@ def run_demo(
 
 
 def detect_demo(result: DemoResult) -> DemoResult:
-    """The detection part of the demo, on the ingested logs and on simulated traffic."""
+    """The detection part of the demo, on the ingested logs and on simulated traffic, then
+    screening of the simulated vessels and events (lists, identity checks, risk)."""
     out_dir = result.out
     result.events = detect(scan_positions(out_dir))
     write_events(result.events, out_dir / "events")
@@ -104,4 +107,8 @@ def detect_demo(result: DemoResult) -> DemoResult:
     result.sim_events = detect(scan_positions(out_dir / "simulated"))
     write_events(result.sim_events, out_dir / "simulated" / "events")
     result.sim_scores = evaluate(result.sim_events, sim.truth)
+    # Screening: the stored lists if the user has added some, else the bundled example list.
+    result.screen = screen(
+        out_dir / "simulated", result.sim_events, out=out_dir / "simulated" / "screen"
+    )
     return result
