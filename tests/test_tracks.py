@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from neonwatch.tracks import assign_tracks, prepare, resample
+from neonwatch.tracks import assign_tracks, prepare, prepare_batches, resample
 from scenarios import HOUR_MS, T0_MS, Traffic
 
 
@@ -68,3 +68,34 @@ def test_grid_crosses_the_180th_meridian_the_short_way() -> None:
     assert np.all(np.abs(grid.lon) > 179.9)  # never swept back across longitude 0
     assert grid.lon[0] == pytest.approx(179.95) and grid.lon[-1] == pytest.approx(-179.95)
     assert (grid.ts - T0_MS).tolist() == [0, HOUR_MS // 6, HOUR_MS // 3, HOUR_MS // 2]
+
+
+def test_batches_hold_whole_vessels_and_the_same_positions() -> None:
+    rng = np.random.default_rng(3)
+    n = 20_000
+    df = pl.DataFrame(
+        {
+            "mmsi": rng.integers(200_000_000, 800_000_000, 300)[rng.integers(0, 300, n)],
+            "ts": T0_MS + rng.integers(0, 48 * HOUR_MS, n),
+            "lat": rng.uniform(-60, 60, n),
+            "lon": rng.uniform(-180, 180, n),
+            "sog": rng.uniform(0, 20, n),
+        }
+    ).with_columns(pl.col("ts").cast(pl.Datetime("ms", "UTC")))
+    whole = prepare(df)
+    batches = list(prepare_batches(df, batch_positions=1_000))
+    assert len(batches) == 20
+    seen: set[int] = set()
+    for b in batches:
+        vessels = set(np.unique(b.mmsi).tolist())
+        assert not vessels & seen  # no vessel is split between batches
+        seen |= vessels
+        later = (b.mmsi[1:] > b.mmsi[:-1]) | ((b.mmsi[1:] == b.mmsi[:-1]) & (b.ts[1:] > b.ts[:-1]))
+        assert np.all(later)  # ordered by vessel then time, no repeats
+    rows = {
+        (m, t, la)
+        for b in batches
+        for m, t, la in zip(b.mmsi.tolist(), b.ts.tolist(), b.lat.tolist(), strict=True)
+    }
+    assert rows == set(zip(whole.mmsi.tolist(), whole.ts.tolist(), whole.lat.tolist(), strict=True))
+    assert sum(b.size for b in batches) == whole.size

@@ -28,12 +28,19 @@ from neonwatch.geo import (
 from neonwatch.tracks import Grid
 
 _SLOT_SPACING_M = 1e8  # far more than any pairing radius
+PORT_PREFILTER_MARGIN_KM = 5.0  # rows this much inside the port radius cannot make an encounter
 
 
 def close_pairs(grid: Grid, speed: F64, config: Config) -> dict[str, np.ndarray]:
     """Every pair of slow grid rows at the same time within ``max_distance_m``."""
     cfg = config.encounter
     rows = np.flatnonzero(~(speed >= cfg.candidate_sog_kn))  # NaN speed stays a candidate
+    if not cfg.in_port and rows.size:
+        # Ships at anchor in port sit by the hundred within 500 m of each other: drop rows
+        # clearly inside a port before pairing (the final test on each encounter's centroid
+        # still applies), or the pairs of crowded anchorages swamp everything else.
+        near_port = port_distance_km(grid.lat[rows], grid.lon[rows])
+        rows = rows[near_port >= cfg.min_port_distance_km - PORT_PREFILTER_MARGIN_KM]
     slot = (grid.ts[rows] - grid.ts.min(initial=0)) // int(config.tracks.grid_minutes * 60_000)
     points = np.column_stack(
         [EARTH_RADIUS_M * unit_vectors(grid.lat[rows], grid.lon[rows]), slot * _SLOT_SPACING_M]
