@@ -28,6 +28,8 @@ test: venv
 bench: venv
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/decode.py
+	$(BIN)/python benchmarks/detect.py
+	$(BIN)/python benchmarks/screen.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
