@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 DEMO_OUT ?= neonwatch-demo
 
-.PHONY: demo test lint bench clean venv
+.PHONY: demo test lint bench clean venv postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ venv: $(BIN)/python
 demo: venv
 	$(BIN)/neonwatch demo --out $(DEMO_OUT)
 
-## test: install what the tests need and run lint, types and the whole suite
-test: venv
+## postgres: make sure the local PostgreSQL server (127.0.0.1:5432) the store tests use is up
+postgres:
+	@pg_isready -q -h 127.0.0.1 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 && exit 0; sleep 1; done; \
+	  echo "PostgreSQL on 127.0.0.1:5432 is not up; the store tests need it" >&2; exit 1
+
+## test: install what the tests need and run lint, types and the whole suite (SQLite and PostgreSQL)
+test: venv postgres
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy

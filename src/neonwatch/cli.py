@@ -715,3 +715,106 @@ def screen(
         f"results in {escape(str(out))}/ (hits, anomalies, vessel_risk, event_risk, "
         "risk_factors .parquet; top_risks.csv)"
     )
+
+
+PUBLISH_HELP = (
+    "Publish a dataset's vessels, its events and its risk into the store, the shared picture: "
+    "a SQLite file (./neonwatch.db, or [bold]--db[/bold]) or PostgreSQL when "
+    "$NEONWATCH_DATABASE_URL (or [bold]--db[/bold]) names one. The schema is brought to the "
+    "latest migration first."
+    "\n\n"
+    "Idempotent: publishing the same outputs again duplicates nothing. All or nothing: on any "
+    "error the store is left as it was. Every row is stamped with its originator, node, "
+    "classification (in the originator's scheme), releasability and need-to-know group."
+)
+PUBLISH_EXAMPLES = (
+    "[bold]Examples[/bold]\n\n"
+    "neonwatch publish sim --events sim-events --screen screened\n\n"
+    "NEONWATCH_DATABASE_URL=postgresql+psycopg://analyst@127.0.0.1:5432/neonwatch "
+    "neonwatch publish sim --json\n\n"
+    "neonwatch publish work --originator JPN --classification 秘 --group op-sea-watch"
+)
+
+
+@app.command(help=PUBLISH_HELP, epilog=PUBLISH_EXAMPLES)
+def publish(
+    dataset: Annotated[
+        Path, typer.Argument(help="The --out folder of `neonwatch ingest` or `simulate`.")
+    ],
+    events: Annotated[
+        Path | None,
+        typer.Option("--events", help="Folder of `neonwatch detect` (default DATASET/events)."),
+    ] = None,
+    screen_dir: Annotated[
+        Path | None, typer.Option("--screen", help="Folder of `neonwatch screen` (risk).")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL or SQLite file (default $NEONWATCH_DATABASE_URL)."),
+    ] = None,
+    originator: Annotated[
+        str, typer.Option("--originator", help="Originating nation: CAN or JPN.")
+    ] = "CAN",
+    node: Annotated[
+        str | None, typer.Option("--node", help="Originating node (default: this host).")
+    ] = None,
+    classification: Annotated[
+        str | None,
+        typer.Option(
+            "--classification",
+            help="In the originator's scheme (default CONFIDENTIAL for CAN, 秘 for JPN).",
+        ),
+    ] = None,
+    releasability: Annotated[
+        str, typer.Option("--releasability", help="Releasability marking.")
+    ] = "REL TO CAN, JPN",
+    group: Annotated[
+        str, typer.Option("--group", help="Need-to-know group or operation.")
+    ] = "maritime-picture",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Thin shell over :func:`neonwatch.store.publish`."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from neonwatch.store import publish as run_publish
+
+    for label, path in (("", dataset), ("--events ", events), ("--screen ", screen_dir)):
+        if path is not None and not path.exists():
+            raise _fail(f"{label}{path}: not found")
+    try:
+        result = run_publish(
+            dataset,
+            events,
+            screen_dir,
+            db,
+            originator=originator.upper(),
+            node=node,
+            classification=classification,
+            releasability=releasability,
+            group=group,
+        )
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise _fail(f"store: {str(exc).splitlines()[0]}") from None
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    m = result.markings
+    table = Table(title=f"published to {escape(result.store)}", show_edge=False)
+    for col in ("table", "read", "new", "in store"):
+        table.add_column(col, justify="left" if col == "table" else "right")
+    for name in ("vessels", "events", "risk"):
+        table.add_row(
+            name,
+            f"{result.read.get(name, 0):,}",
+            f"{result.added.get(name, 0):,}",
+            f"{result.totals.get(name, 0):,}",
+        )
+    out_console.print(table)
+    out_console.print(
+        escape(
+            f"marked {m.classification} {m.releasability}, originator {m.originator_nation} "
+            f"({m.originating_node}), group {m.group}"
+        )
+    )

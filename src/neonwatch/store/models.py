@@ -1,0 +1,152 @@
+"""The store's tables, as typed SQLAlchemy 2 models.
+
+Every row carries its security markings from the first migration on (originator nation and node,
+classification in the originator's own scheme, releasability, need-to-know group, creation
+time), because the policy layer that comes next filters *inside* the query: a column that is
+missing or nullable on some rows would be a hole it has to reason around. The markings are plain
+strings here; what they mean (scheme equivalence, who may read what) is the ``share`` layer's
+business and lives in configuration, not in these models.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so that migrations can refer to them on SQLite and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+NATIONS = ("CAN", "JPN")
+MARKING_COLUMNS = (
+    "originator_nation",
+    "originating_node",
+    "classification",
+    "releasability",
+    "group",
+    "created_at",
+)
+
+# JSONB on PostgreSQL (indexable, compact), plain JSON text on SQLite.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """Timezone-aware UTC now (never naive local time: two nations, two clocks)."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the shared naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Marked:
+    """The markings every stored record carries (see ``../shared/DESIGN.md``, Security of
+    information): who originated it, at what level in their own scheme, to whom it may be
+    released, and which need-to-know group or operation it belongs to."""
+
+    originator_nation: Mapped[str] = mapped_column(String(3))
+    originating_node: Mapped[str] = mapped_column(String(128))
+    classification: Mapped[str] = mapped_column(String(64))
+    releasability: Mapped[str] = mapped_column(String(256))
+    group: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Vessel(Marked, Base):
+    """One identity row of a vessel's history (ingest's VESSELS): a new row whenever an identity
+    field or the UTC day changes, so one MMSI has many rows. ``id`` is derived from the natural
+    key, which is what makes publishing the same dataset twice a no-op."""
+
+    __tablename__ = "vessels"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    mmsi: Mapped[int] = mapped_column(Integer, index=True)
+    imo: Mapped[int | None] = mapped_column(Integer, index=True)
+    name: Mapped[str | None] = mapped_column(String(64))
+    callsign: Mapped[str | None] = mapped_column(String(16))
+    ship_type: Mapped[int | None] = mapped_column(SmallInteger)
+    to_bow: Mapped[int | None] = mapped_column(SmallInteger)
+    to_stern: Mapped[int | None] = mapped_column(SmallInteger)
+    to_port: Mapped[int | None] = mapped_column(SmallInteger)
+    to_starboard: Mapped[int | None] = mapped_column(SmallInteger)
+    draught: Mapped[float | None] = mapped_column(Float)
+    destination: Mapped[str | None] = mapped_column(String(64))
+    first_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Event(Marked, Base):
+    """One detected event, every column of detect's EVENTS; the primary key is detect's stable
+    ``event_id`` (a UUID5 of kind, vessels and start), so the same event found twice is one
+    row."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_start", "start"),)
+
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    mmsi: Mapped[int | None] = mapped_column(Integer, index=True)
+    mmsi_2: Mapped[int | None] = mapped_column(Integer)
+    start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    duration_h: Mapped[float | None] = mapped_column(Float)
+    start_lat: Mapped[float | None] = mapped_column(Float)
+    start_lon: Mapped[float | None] = mapped_column(Float)
+    end_lat: Mapped[float | None] = mapped_column(Float)
+    end_lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    min_distance_m: Mapped[float | None] = mapped_column(Float)
+    median_distance_m: Mapped[float | None] = mapped_column(Float)
+    median_sog: Mapped[float | None] = mapped_column(Float)
+    median_sog_2: Mapped[float | None] = mapped_column(Float)
+    shore_distance_km: Mapped[float | None] = mapped_column(Float)
+    port_distance_km: Mapped[float | None] = mapped_column(Float)
+    rule: Mapped[str | None] = mapped_column(Text)
+    thresholds: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+
+
+class Risk(Marked, Base):
+    """The risk of one vessel (subject_id = MMSI) or one event (subject_id = event_id) from
+    screening, with every factor, its weight and its evidence kept as JSON so an analyst reading
+    the shared picture sees *why* without the screening outputs at hand."""
+
+    __tablename__ = "risk"
+    __table_args__ = (UniqueConstraint("subject", "subject_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(16))  # "vessel" or "event"
+    subject_id: Mapped[str] = mapped_column(String(64))
+    mmsi: Mapped[int | None] = mapped_column(Integer, index=True)
+    score: Mapped[float] = mapped_column(Float)
+    top_factors: Mapped[str | None] = mapped_column(Text)
+    factors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+
+
+TABLES = (Vessel, Event, Risk)

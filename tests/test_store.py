@@ -1,0 +1,267 @@
+"""The store stage against both backends: a SQLite file and the PostgreSQL server on
+127.0.0.1:5432 (a fresh database per test session, dropped at the end). The PostgreSQL half
+never skips: a missing server is a failure, because CI must prove both backends."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from neonwatch.cli import app
+from neonwatch.detect import EVENTS, detect
+from neonwatch.screen import screen
+from neonwatch.simulate import simulate, write
+from neonwatch.store import Base, Event, Risk, Store, Vessel, open_store, publish, resolve_url
+from neonwatch.store.models import MARKING_COLUMNS
+
+PG_HOST = os.environ.get("NEONWATCH_TEST_PG_HOST", "127.0.0.1:5432")
+TABLES = {"vessels", "events", "risk"}
+
+
+# --- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sim_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A small simulated dataset with its events and its screening, as the CLI would leave them."""
+    root = tmp_path_factory.mktemp("store-sim")
+    sim = simulate(vessels=60, hours=12, seed=1)
+    dataset = root / "sim"
+    write(sim, dataset)
+    events = detect(sim.positions)
+    (root / "events").mkdir()
+    pq.write_table(events, root / "events" / "events.parquet")
+    screen(dataset, root / "events", out=root / "screened")
+    return {"dataset": dataset, "events": root / "events", "screen": root / "screened"}
+
+
+def _pg_admin() -> tuple[Engine, str]:
+    errors = []
+    for user in ("postgres", "root"):
+        base = f"postgresql+psycopg://{user}@{PG_HOST}"
+        engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+            return engine, base
+        except Exception as exc:
+            errors.append(f"{user}: {exc}")
+            engine.dispose()
+    pytest.fail(
+        f"PostgreSQL on {PG_HOST} is not reachable ({'; '.join(errors)}); start it "
+        "(`make test` does) — the store tests must run on both backends, never skip"
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh database on the local server for this test session, dropped afterwards."""
+    admin, base = _pg_admin()
+    name = f"neonwatch_test_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_pg(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store's URL on each backend (no tables yet: open_store must create them)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'neonwatch.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    _empty_pg(url)
+    return url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = open_store(store_url)
+    yield opened
+    opened.close()
+
+
+def _counts(store: Store) -> dict[str, int]:
+    with store.engine.connect() as conn:
+        return {
+            m.__tablename__: conn.execute(select(func.count()).select_from(m)).scalar_one()
+            for m in (Vessel, Event, Risk)
+        }
+
+
+def _publish(sim_dirs: dict[str, Path], store: Store, **kwargs: object) -> object:
+    return publish(
+        sim_dirs["dataset"],
+        sim_dirs["events"],
+        sim_dirs["screen"],
+        store,
+        node="test-node",
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+# --- tests ---------------------------------------------------------------------------------
+
+
+def test_migrations_create_the_tables(store: Store) -> None:
+    insp = inspect(store.engine)
+    assert TABLES | {"alembic_version"} <= set(insp.get_table_names())
+    for table in TABLES:
+        columns = {c["name"] for c in insp.get_columns(table)}
+        assert set(MARKING_COLUMNS) <= columns, table
+    assert set(EVENTS.names) <= {c["name"] for c in insp.get_columns("events")}
+    with store.engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == "0001"
+        # the migrations and the models agree: nothing left for autogenerate to find
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    # opening again is a no-op upgrade
+    open_store(store.engine.url.render_as_string(hide_password=False)).close()
+
+
+def test_publish_loads_vessels_events_and_risk(store: Store, sim_dirs: dict[str, Path]) -> None:
+    result = _publish(sim_dirs, store)
+    vessels = pq.read_table(next((sim_dirs["dataset"] / "vessels").glob("day=*/*.parquet")))
+    events = pq.read_table(sim_dirs["events"] / "events.parquet")
+    risk = sum(
+        pq.read_metadata(sim_dirs["screen"] / f).num_rows
+        for f in ("vessel_risk.parquet", "event_risk.parquet")
+    )
+    expected = {"vessels": vessels.num_rows, "events": events.num_rows, "risk": risk}
+    assert events.num_rows > 0 and vessels.num_rows == 60
+    assert _counts(store) == expected
+    assert result.added == expected  # type: ignore[attr-defined]
+    with store.engine.connect() as conn:
+        stored = {str(e) for e in conn.execute(select(Event.event_id)).scalars()}
+        factors = (
+            conn.execute(
+                select(Risk.factors).where(Risk.subject == "vessel").order_by(Risk.score.desc())
+            )
+            .scalars()
+            .first()
+        )
+        mmsis = set(conn.execute(select(Vessel.mmsi)).scalars())
+    assert stored == set(events["event_id"].to_pylist())  # event_id preserved
+    assert mmsis == set(vessels["mmsi"].to_pylist())
+    assert factors and {"factor", "weight", "evidence"} <= set(factors[0])
+
+
+def test_publishing_twice_duplicates_nothing(store: Store, sim_dirs: dict[str, Path]) -> None:
+    _publish(sim_dirs, store)
+    first = _counts(store)
+    again = _publish(sim_dirs, store)
+    assert _counts(store) == first
+    assert again.added == {"vessels": 0, "events": 0, "risk": 0}  # type: ignore[attr-defined]
+
+
+def test_markings_on_every_row(store: Store, sim_dirs: dict[str, Path]) -> None:
+    _publish(
+        sim_dirs,
+        store,
+        originator="JPN",
+        classification="秘",
+        releasability="REL TO CAN, JPN",
+        group="op-sea-watch",
+    )
+    with store.engine.connect() as conn:
+        for model in (Vessel, Event, Risk):
+            rows = conn.execute(
+                select(
+                    model.originator_nation,
+                    model.originating_node,
+                    model.classification,
+                    model.releasability,
+                    model.group,
+                    model.created_at,
+                )
+            ).all()
+            assert rows, model.__tablename__
+            assert {tuple(r[:5]) for r in rows} == {
+                ("JPN", "test-node", "秘", "REL TO CAN, JPN", "op-sea-watch")
+            }
+            assert all(r.created_at is not None for r in rows)
+
+
+def test_failed_publish_leaves_the_store_unchanged(
+    store: Store, sim_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    corrupt = tmp_path / "bad-events"
+    corrupt.mkdir()
+    (corrupt / "events.parquet").write_bytes(b"PAR1 this is not parquet")
+    # vessels are loaded before the events are read: the rollback has to undo them
+    with pytest.raises(ValueError, match="not a readable Parquet"):
+        publish(sim_dirs["dataset"], corrupt, None, store)
+    assert _counts(store) == {"vessels": 0, "events": 0, "risk": 0}
+
+    _publish(sim_dirs, store)
+    before = _counts(store)
+    bad_screen = tmp_path / "bad-screen"
+    shutil.copytree(sim_dirs["screen"], bad_screen)
+    (bad_screen / "event_risk.parquet").write_bytes(b"garbage")
+    other = tmp_path / "other-events"
+    other.mkdir()
+    events = pq.read_table(sim_dirs["events"] / "events.parquet")
+    fresh = [str(uuid.uuid4()) for _ in range(events.num_rows)]
+    pq.write_table(events.set_column(0, "event_id", [fresh]), other / "events.parquet")
+    with pytest.raises(ValueError):
+        publish(sim_dirs["dataset"], other, bad_screen, store)
+    assert _counts(store) == before  # the fresh events were rolled back with the rest
+
+
+def test_bad_markings_are_refused(store: Store, sim_dirs: dict[str, Path]) -> None:
+    with pytest.raises(ValueError, match="originator"):
+        _publish(sim_dirs, store, originator="USA")
+    with pytest.raises(ValueError, match="group"):
+        _publish(sim_dirs, store, group=" ")
+    assert _counts(store) == {"vessels": 0, "events": 0, "risk": 0}
+
+
+def test_resolve_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEONWATCH_DATABASE_URL", raising=False)
+    assert resolve_url() == "sqlite:///neonwatch.db"
+    assert resolve_url("x/y.db") == "sqlite:///x/y.db"
+    monkeypatch.setenv("NEONWATCH_DATABASE_URL", "postgresql://u@h:5432/d")
+    assert resolve_url() == "postgresql+psycopg://u@h:5432/d"
+    assert resolve_url("sqlite:///a.db") == "sqlite:///a.db"  # --db wins over the environment
+
+
+def test_cli_publish(sim_dirs: dict[str, Path], tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = str(tmp_path / "cli.db")
+    args = ["publish", str(sim_dirs["dataset"]), "--events", str(sim_dirs["events"])]
+    args += ["--screen", str(sim_dirs["screen"])]
+    first = runner.invoke(app, [*args, "--db", db, "--json"])
+    assert first.exit_code == 0, first.output
+    out = json.loads(first.stdout)
+    assert out["added"]["vessels"] == 60 and out["added"]["events"] > 0
+    assert out["markings"]["classification"] == "CONFIDENTIAL"
+    second = runner.invoke(app, [*args, "--db", db])
+    assert second.exit_code == 0 and "in store" in second.stdout
+    missing = runner.invoke(app, ["publish", str(tmp_path / "nope"), "--db", db])
+    assert missing.exit_code == 2
+    refused = runner.invoke(app, [*args, "--db", db, "--originator", "USA"])
+    assert refused.exit_code == 2 and "originator" in refused.output
