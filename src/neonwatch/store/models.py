@@ -18,6 +18,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -150,3 +151,53 @@ class Risk(Marked, Base):
 
 
 TABLES = (Vessel, Event, Risk)
+
+
+# --- the share layer's tables (migration 0002): users, API tokens, the audit chain -----------
+
+
+class User(Base):
+    """A person who reads the shared picture: their nation, their clearance in that nation's
+    scheme (a level name from ``share/classification.toml``) and their need-to-know groups.
+    The password is kept only as an argon2 hash; a user without one cannot log in."""
+
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    username: Mapped[str] = mapped_column(String(128), unique=True)
+    nation: Mapped[str] = mapped_column(String(3))
+    clearance: Mapped[str] = mapped_column(String(64))
+    groups: Mapped[list[str]] = mapped_column(JSONType)
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for the API, stored as the SHA-256 of the token (never the token)."""
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """One entry of the append-only audit log. ``hash`` is the SHA-256 of the entry's canonical
+    content and ``prev_hash`` (the hash of entry ``seq - 1``), so altering, removing or
+    reordering any entry breaks the chain (see :mod:`neonwatch.share.audit`)."""
+
+    __tablename__ = "audit"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    record_type: Mapped[str | None] = mapped_column(String(64))
+    record_id: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
