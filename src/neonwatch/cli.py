@@ -818,3 +818,139 @@ def publish(
             f"({m.originating_node}), group {m.group}"
         )
     )
+
+
+# --- neonwatch users / audit: the share layer (thin shells over neonwatch.share) ------------
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL or SQLite file (default $NEONWATCH_DATABASE_URL)."),
+]
+
+users_app = typer.Typer(
+    name="users",
+    help=(
+        "Manage the people who read the shared picture: nation, clearance in their nation's "
+        "scheme, need-to-know groups. There are no default credentials; `users create` "
+        "bootstraps the first user."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+
+@users_app.command(
+    "create",
+    epilog=(
+        "[bold]Examples[/bold]\n\n"
+        "printf '%s' \"$PW\" | neonwatch users create alice --nation CAN --clearance SECRET "
+        "--groups neon --password-stdin\n\n"
+        "neonwatch users create kenji --nation JPN --clearance 極秘 --groups neon,op-sea-watch"
+    ),
+)
+def users_create(
+    username: Annotated[str, typer.Argument(help="Login name (letters, digits, . _ @ -).")],
+    nation: Annotated[str, typer.Option("--nation", help="CAN or JPN.")],
+    clearance: Annotated[
+        str,
+        typer.Option("--clearance", help="In the nation's scheme: SECRET, 極秘 (or Gokuhi), ..."),
+    ],
+    groups: Annotated[
+        str, typer.Option("--groups", help="Need-to-know groups, comma-separated.")
+    ] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the user as JSON.")] = False,
+) -> None:
+    """Create a user; the password (argon2-hashed) from stdin or an interactive prompt."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
+    from neonwatch.share.users import create_user
+    from neonwatch.store import open_store
+
+    if password_stdin:
+        password = sys.stdin.read().rstrip("\r\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        store = open_store(db)
+        try:
+            with Session(store.engine) as session, session.begin():
+                user = create_user(
+                    session,
+                    username,
+                    nation=nation,
+                    clearance=clearance,
+                    groups=groups.split(","),
+                    password=password,
+                )
+                shown = {
+                    "id": str(user.id),
+                    "username": user.username,
+                    "nation": user.nation,
+                    "clearance": user.clearance,
+                    "groups": list(user.groups),
+                }
+        finally:
+            store.close()
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise _fail(f"store: {str(exc).splitlines()[0]}") from None
+    if as_json:
+        print(json.dumps(shown, ensure_ascii=False))
+        return
+    out_console.print(
+        escape(
+            f"created {shown['username']} ({shown['nation']}, {shown['clearance']}, "
+            f"groups {', '.join(shown['groups']) or 'none'})"
+        )
+    )
+
+
+app.add_typer(users_app, name="users")
+
+audit_app = typer.Typer(
+    name="audit",
+    help="The append-only, hash-chained audit log of every read and write.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+) -> None:
+    """Check the chain; exit 1 naming the first altered, removed or reordered entry."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
+    from neonwatch.share.audit import verify
+    from neonwatch.store import open_store
+
+    try:
+        store = open_store(db)
+        try:
+            with Session(store.engine) as session:
+                result = verify(session)
+        finally:
+            store.close()
+    except SQLAlchemyError as exc:
+        raise _fail(f"store: {str(exc).splitlines()[0]}") from None
+    if as_json:
+        print(json.dumps(result.to_json()))
+    elif result.ok:
+        out_console.print(f"audit chain intact: {result.entries} entries, last {result.last_hash}")
+    else:
+        err_console.print(f"[red]audit chain broken at entry {result.first_bad_seq}[/red]")
+        err_console.print(escape(result.reason))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+app.add_typer(audit_app, name="audit")

@@ -1,0 +1,156 @@
+"""The audit log: append-only and tamper-evident.
+
+Each entry's ``hash`` is the SHA-256 of its canonical content (sequence number, UTC time, actor,
+action, record type and id, detail as sorted JSON) and of ``prev_hash``, the hash of the entry
+before it (64 zeros for the first). Changing any stored field, removing an entry or reordering
+entries therefore breaks the chain, and :func:`verify` says at which ``seq``. Appends are
+serialised (a transaction-scoped advisory lock plus ``SELECT ... FOR UPDATE`` of the last entry
+on PostgreSQL; the write lock taken up front on SQLite, its single writer), so two writers
+cannot both chain onto the same entry.
+
+Limit: the chain alone cannot tell a log whose *latest* entries were cut off from a shorter
+log; keep the last hash elsewhere (``verify`` returns it) to detect truncation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from neonwatch.store.models import AuditEntry, utcnow
+
+GENESIS = "0" * 64
+_PG_LOCK_KEY = 0x4E454F4E  # "NEON": the advisory lock that serialises appends
+
+
+def _ts(ts: datetime) -> str:
+    """UTC, microseconds, whatever the backend hands back (SQLite drops the zone)."""
+    ts = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(
+    seq: int,
+    ts: datetime,
+    actor: str,
+    action: str,
+    record_type: str | None,
+    record_id: str | None,
+    detail: dict[str, Any],
+) -> str:
+    """The canonical text an entry's hash covers (besides the previous hash)."""
+    return json.dumps(
+        {
+            "seq": seq,
+            "ts": _ts(ts),
+            "actor": actor,
+            "action": action,
+            "record_type": record_type,
+            "record_id": record_id,
+            "detail": detail,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def entry_hash(prev_hash: str, content: str) -> str:
+    """SHA-256 (hex) of the previous entry's hash and this entry's canonical content."""
+    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+
+
+def _lock(session: Session) -> AuditEntry | None:
+    """Take the append lock and return the last entry."""
+    dialect = session.get_bind().dialect.name
+    last_q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        return session.scalars(last_q.with_for_update()).first()
+    if dialect == "sqlite":
+        # a write statement takes SQLite's RESERVED lock now, before the last entry is read
+        session.execute(update(AuditEntry).where(AuditEntry.seq < 0).values(seq=AuditEntry.seq))
+    return session.scalars(last_q).first()
+
+
+def append(
+    session: Session,
+    actor: str,
+    action: str,
+    record_type: str | None = None,
+    record_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+    *,
+    ts: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry in ``session``'s transaction (committed with it, or not at all)."""
+    last = _lock(session)
+    seq = 1 if last is None else last.seq + 1
+    prev = GENESIS if last is None else last.hash
+    when = ts or utcnow()
+    body = json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str))
+    content = canonical(seq, when, actor, action, record_type, record_id, body)
+    entry = AuditEntry(
+        seq=seq,
+        ts=when,
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=None if record_id is None else str(record_id),
+        detail=body,
+        prev_hash=prev,
+        hash=entry_hash(prev, content),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The verdict on the chain: ``first_bad_seq`` is the first entry that is altered, missing
+    or out of place (None when ``ok``)."""
+
+    ok: bool
+    first_bad_seq: int | None
+    reason: str
+    entries: int = 0
+    last_hash: str = GENESIS
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "first_bad_seq": self.first_bad_seq,
+            "reason": self.reason,
+            "entries": self.entries,
+            "last_hash": self.last_hash,
+        }
+
+
+def verify(session: Session) -> VerifyResult:
+    """Walk the chain in ``seq`` order and find the first altered, removed or reordered entry."""
+    prev = GENESIS
+    expected = 1
+    n = 0
+    for e in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000):
+        if e.seq != expected:
+            return VerifyResult(False, expected, f"entry {expected} is missing", n, prev)
+        if e.prev_hash != prev:
+            return VerifyResult(
+                False, e.seq, f"entry {e.seq} does not chain onto entry {e.seq - 1}", n, prev
+            )
+        content = canonical(
+            e.seq, e.ts, e.actor, e.action, e.record_type, e.record_id, e.detail or {}
+        )
+        if entry_hash(prev, content) != e.hash:
+            return VerifyResult(False, e.seq, f"entry {e.seq} was altered (hash mismatch)", n, prev)
+        prev = e.hash
+        expected += 1
+        n += 1
+    return VerifyResult(True, None, f"{n} entries, chain intact", n, prev)
