@@ -820,6 +820,333 @@ def publish(
     )
 
 
+# --- neonwatch sightings: patrol sighting reports (thin shells over neonwatch.sightings) -------
+
+sightings_app = typer.Typer(
+    name="sightings",
+    help=(
+        "Sighting reports from patrol ships and aircraft: position as lat/lon or as distance and "
+        "bearing from a named reference point, the vessels seen, what was seen, photos; each "
+        "correlated with AIS (who was in range, who was dark) and stored in the shared picture."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+SightingsDb = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL or SQLite file (default $NEONWATCH_DATABASE_URL)."),
+]
+SightingsLists = Annotated[
+    Path | None,
+    typer.Option(
+        "--lists", help="List store folder (default: stored lists, else UN 1718 example)."
+    ),
+]
+SightingsClassification = Annotated[
+    str | None,
+    typer.Option(
+        "--classification",
+        help="In the originator's scheme (default CONFIDENTIAL for CAN, 秘 for JPN).",
+    ),
+]
+SightingsReleasability = Annotated[
+    str, typer.Option("--releasability", help="Releasability marking.")
+]
+SightingsGroup = Annotated[str, typer.Option("--group", help="Need-to-know group or operation.")]
+SightingsNode = Annotated[
+    str | None, typer.Option("--node", help="Originating node (default: this host).")
+]
+
+_VESSEL_KEYS = {"name", "imo", "mmsi", "flag", "painted_name", "painted", "role"}
+
+
+def parse_vessel(spec: str) -> dict[str, str]:
+    """``"name=RYE SONG GANG 1,imo=7389704,flag=KP"`` -> a dict of the vessel's fields."""
+    out: dict[str, str] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        key = key.strip().lower().replace("-", "_")
+        if not sep or key not in _VESSEL_KEYS:
+            raise UserError(
+                f"--vessel {spec!r}: expected key=value pairs with keys "
+                f"{', '.join(sorted(_VESSEL_KEYS - {'painted'}))}"
+            )
+        out["painted_name" if key == "painted" else key] = value.strip()
+    return out
+
+
+def _render_sighting(result: dict[str, object], console: Console) -> None:
+    s = result["sighting"]
+    assert isinstance(s, dict)
+    console.print(
+        escape(
+            f"sighting {result['id']} by {s['asset']} on {s['date']}"
+            f"{' ' + str(s['time']) + 'Z' if s.get('time') else ''}: {result['position']}"
+            f"{'' if result['added'] else ' (already stored)'}"
+        )
+    )
+    vessels = result.get("vessels") or []
+    assert isinstance(vessels, list)
+    for v in vessels:
+        hits = v["hits"]
+        listed = f"LISTED: {hits[0]['why']}" if hits else "not listed"
+        console.print(escape(f"  {v['vessel']}: {listed}"))
+    corr = result.get("correlation")
+    if isinstance(corr, dict):
+        if corr["status"] != "ok":
+            console.print(escape(f"  AIS: {corr['status']}"))
+        else:
+            console.print(
+                escape(
+                    f"  AIS within {corr['radius_km']} km: {len(corr['in_range'])} vessel(s); "
+                    f"dark: {', '.join(d['vessel'] for d in corr['dark']) or 'none'}"
+                )
+            )
+
+
+@sightings_app.command("add")
+def sightings_add(
+    asset: Annotated[
+        str, typer.Option("--asset", help='Who saw it: "JMSDF P-3C", "HMCS Calgary", "CP-140".')
+    ],
+    when: Annotated[
+        str,
+        typer.Option(
+            "--time", help="UTC date or date-time: 2018-02-24, 2018-02-24T15:20Z, ...+09:00."
+        ),
+    ],
+    lat: Annotated[float | None, typer.Option("--lat", help="Latitude (WGS84).")] = None,
+    lon: Annotated[float | None, typer.Option("--lon", help="Longitude (WGS84).")] = None,
+    reference: Annotated[
+        str | None, typer.Option("--from", help="Reference point, e.g. Shanghai.")
+    ] = None,
+    distance: Annotated[
+        str | None, typer.Option("--distance", help="From the reference: 250km, 135nm.")
+    ] = None,
+    bearing: Annotated[
+        str | None, typer.Option("--bearing", help="From the reference: degrees or E, SSE, ...")
+    ] = None,
+    vessel: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vessel",
+            help='Repeatable: "name=RYE SONG GANG 1,imo=7389704,flag=KP,role=dprk" '
+            "(keys name, imo, mmsi, flag, painted_name, role).",
+        ),
+    ] = None,
+    time_of_day: Annotated[
+        str | None, typer.Option("--time-of-day", help='Words for the time, e.g. "late night".')
+    ] = None,
+    alongside: Annotated[
+        bool | None, typer.Option("--alongside/--not-alongside", help="Vessels alongside.")
+    ] = None,
+    hoses: Annotated[
+        bool | None, typer.Option("--hoses/--no-hoses", help="Hoses connected.")
+    ] = None,
+    lights: Annotated[
+        bool | None, typer.Option("--lights/--no-lights", help="Lights at night.")
+    ] = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="What else was seen.")] = None,
+    photo: Annotated[
+        list[Path] | None, typer.Option("--photo", help="Repeatable: a JPEG or PNG photo.")
+    ] = None,
+    photos_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--photos-dir", help="Photo folder (default $NEONWATCH_PHOTOS, ./neonwatch-photos)."
+        ),
+    ] = None,
+    max_photo_mib: Annotated[
+        float, typer.Option("--max-photo-mib", min=0.001, help="Largest photo accepted, MiB.")
+    ] = 10.0,
+    dataset: Annotated[
+        Path | None,
+        typer.Option("--dataset", help="An ingested/simulated dataset to correlate with."),
+    ] = None,
+    radius_km: Annotated[
+        float, typer.Option("--radius-km", min=0.001, help="AIS correlation radius.")
+    ] = 10.0,
+    window_min: Annotated[
+        float, typer.Option("--window-min", min=0, help="Minutes either side of the time.")
+    ] = 60.0,
+    lists_dir: SightingsLists = None,
+    db: SightingsDb = None,
+    originator: Annotated[
+        str, typer.Option("--originator", help="Originating nation: CAN or JPN.")
+    ] = "CAN",
+    node: SightingsNode = None,
+    classification: SightingsClassification = None,
+    releasability: SightingsReleasability = "REL TO CAN, JPN",
+    group: SightingsGroup = "maritime-picture",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the stored sighting as JSON.")
+    ] = False,
+) -> None:
+    """Record one sighting: validate it, store its photos, correlate it with AIS when a dataset
+    is given, match its vessels against the watchlists, and store it."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from neonwatch.screen.run import default_watchlist
+    from neonwatch.sightings import PhotoStore, Sighting, add_sighting, correlate
+    from neonwatch.sightings.model import error_text
+    from neonwatch.store import open_store
+
+    position: dict[str, object] | None = None
+    if lat is not None or lon is not None:
+        position = {"lat": lat, "lon": lon}
+    if reference is not None or distance is not None or bearing is not None:
+        if position is not None:
+            raise _fail("give --lat/--lon or --from/--distance/--bearing, not both")
+        missing = [
+            n
+            for n, v in (("--from", reference), ("--distance", distance), ("--bearing", bearing))
+            if v is None
+        ]
+        if missing:
+            raise _fail(f"a position from a reference point needs {', '.join(missing)} too")
+        position = {"reference": reference, "distance": distance, "bearing": bearing}
+    if position is None:
+        raise _fail("give the position: --lat/--lon or --from/--distance/--bearing")
+    try:
+        vessels = [parse_vessel(v) for v in vessel or []]
+        sighting = Sighting.model_validate(
+            {
+                "asset": asset,
+                "when": when,
+                "time_of_day": time_of_day,
+                "position": position,
+                "vessels": vessels,
+                "observations": {
+                    "alongside": alongside,
+                    "hoses_connected": hoses,
+                    "lights_at_night": lights,
+                    "notes": notes,
+                },
+            }
+        )
+        if photo:
+            photos = PhotoStore(photos_dir, max_bytes=int(max_photo_mib * 2**20))
+            refs = [photos.put_file(p) for p in photo]
+            sighting = sighting.model_copy(update={"photos": refs})
+        correlation = None
+        ais_vessels = None
+        if dataset is not None:
+            from neonwatch.detect import scan_positions
+            from neonwatch.screen.run import read_vessels
+
+            positions = scan_positions(dataset)
+            try:
+                ais_vessels = read_vessels(dataset)
+            except ValueError:
+                ais_vessels = None
+            correlation = correlate(
+                sighting,
+                positions,
+                radius_km=radius_km,
+                window_min=window_min,
+                vessels=ais_vessels,
+            )
+        watchlist, _ = default_watchlist(lists_dir)
+        store = open_store(db)
+        try:
+            result = add_sighting(
+                store,
+                sighting,
+                originator=originator.upper(),
+                node=node,
+                classification=classification,
+                releasability=releasability,
+                group=group,
+                correlation=correlation,
+                watchlist=watchlist,
+            )
+        finally:
+            store.close()
+    except UserError as exc:
+        raise _fail(str(exc)) from None
+    except (ValueError, OSError) as exc:
+        raise _fail(error_text(exc)) from None
+    except SQLAlchemyError as exc:
+        raise _fail(f"store: {str(exc).splitlines()[0]}") from None
+    out = result.to_json()
+    if as_json:
+        print(json.dumps(out, ensure_ascii=False))
+        return
+    _render_sighting(out, out_console)
+
+
+@sightings_app.command("load-cases")
+def sightings_load_cases(
+    path: Annotated[
+        Path, typer.Argument(help="A cases CSV, e.g. ../shared/data/cases/dprk-sts-sightings.csv.")
+    ],
+    lists_dir: SightingsLists = None,
+    db: SightingsDb = None,
+    originator: Annotated[
+        str, typer.Option("--originator", help="Originating nation: CAN or JPN.")
+    ] = "JPN",
+    node: SightingsNode = None,
+    classification: SightingsClassification = None,
+    releasability: SightingsReleasability = "REL TO CAN, JPN",
+    group: SightingsGroup = "maritime-picture",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the loaded sightings as JSON.")
+    ] = False,
+) -> None:
+    """Load the published sighting cases (Japan MOD, distance and bearing from Shanghai) as
+    sightings; their vessels are matched against the watchlists. Loading twice adds nothing."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from neonwatch.screen.run import default_watchlist
+    from neonwatch.sightings import add_sighting, load_cases
+    from neonwatch.store import open_store
+
+    if not path.exists():
+        raise _fail(f"{path}: not found")
+    try:
+        cases = load_cases(path)
+        watchlist, list_ids = default_watchlist(lists_dir)
+        store = open_store(db)
+        try:
+            results = [
+                add_sighting(
+                    store,
+                    s,
+                    originator=originator.upper(),
+                    node=node,
+                    classification=classification,
+                    releasability=releasability,
+                    group=group,
+                    watchlist=watchlist,
+                ).to_json()
+                for s in cases
+            ]
+        finally:
+            store.close()
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise _fail(f"store: {str(exc).splitlines()[0]}") from None
+    added = sum(1 for r in results if r["added"])
+    if as_json:
+        print(
+            json.dumps(
+                {"read": len(results), "added": added, "lists": list_ids, "sightings": results},
+                ensure_ascii=False,
+            )
+        )
+        return
+    for r in results:
+        _render_sighting(r, out_console)
+    out_console.print(f"{len(results)} sightings read, {added} new, lists: {', '.join(list_ids)}")
+
+
+app.add_typer(sightings_app, name="sightings")
+
+
 # --- neonwatch users / audit: the share layer (thin shells over neonwatch.share) ------------
 
 DbOption = Annotated[

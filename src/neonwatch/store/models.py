@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -201,3 +203,78 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- patrol sightings (migration 0003): reports, the vessels they saw, their photos ----------
+
+
+class SightingRecord(Marked, Base):
+    """One sighting report by a patrol ship or aircraft (:class:`neonwatch.sightings.Sighting`).
+
+    The position is kept as given (reference point, distance, bearing) beside the lat/lon used
+    (computed from them, or given); ``report`` is the whole validated report as JSON and
+    ``correlation`` what AIS showed around it (vessels in range, dark observed vessels)."""
+
+    __tablename__ = "sightings"
+    __table_args__ = (Index("ix_sightings_date", "date"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    asset: Mapped[str] = mapped_column(String(128))
+    date: Mapped[Any] = mapped_column(Date)
+    observed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    time_of_day: Mapped[str | None] = mapped_column(String(128))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    reference: Mapped[str | None] = mapped_column(String(64))
+    distance_km: Mapped[float | None] = mapped_column(Float)
+    bearing_deg: Mapped[float | None] = mapped_column(Float)
+    bearing: Mapped[str | None] = mapped_column(String(16))
+    position_computed: Mapped[bool] = mapped_column(Boolean, default=False)
+    alongside: Mapped[bool | None] = mapped_column(Boolean)
+    hoses_connected: Mapped[bool | None] = mapped_column(Boolean)
+    lights_at_night: Mapped[bool | None] = mapped_column(Boolean)
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    report: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    correlation: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class SightingVessel(Marked, Base):
+    """One vessel a sighting observed, with what AIS and the watchlists made of it: the MMSI
+    it matched in range (``ais_mmsi``), whether it was dark, and its watchlist hits."""
+
+    __tablename__ = "sighting_vessels"
+    __table_args__ = (UniqueConstraint("sighting_id", "position"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    sighting_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("sightings.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)  # order in the report
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(128))
+    imo: Mapped[int | None] = mapped_column(Integer, index=True)
+    mmsi: Mapped[int | None] = mapped_column(Integer)
+    flag: Mapped[str | None] = mapped_column(String(64))
+    painted_name: Mapped[str | None] = mapped_column(String(128))
+    ais_mmsi: Mapped[int | None] = mapped_column(Integer)
+    dark: Mapped[bool | None] = mapped_column(Boolean)
+    listed: Mapped[bool] = mapped_column(Boolean, default=False)
+    list_hits: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+
+
+class SightingPhoto(Marked, Base):
+    """A photo attached to a sighting; the bytes live once in the photo folder under
+    ``sha256`` (content-addressed), so the same photo on two sightings is two rows, one file."""
+
+    __tablename__ = "photos"
+    __table_args__ = (UniqueConstraint("sighting_id", "sha256"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    sighting_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("sightings.id", ondelete="CASCADE"), index=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    mime: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str | None] = mapped_column(String(256))
