@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import secrets
 import threading
 import uuid
 from collections.abc import Iterator
@@ -18,7 +16,6 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, delete, func, inspect, select, text, update
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -39,39 +36,7 @@ from neonwatch.share.users import check_password, create_user, issue_token, user
 from neonwatch.store import AuditEntry, Base, Event, Store, User, open_store
 from neonwatch.store.engine import alembic_config
 
-PG_HOST = os.environ.get("NEONWATCH_TEST_PG_HOST", "127.0.0.1:5432")
-
-
-# --- fixtures (the pattern of test_store.py) -------------------------------------------------
-
-
-def _pg_admin() -> tuple[Engine, str]:
-    errors = []
-    for user in ("postgres", "root"):
-        base = f"postgresql+psycopg://{user}@{PG_HOST}"
-        engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("select 1"))
-            return engine, base
-        except Exception as exc:
-            errors.append(f"{user}: {exc}")
-            engine.dispose()
-    pytest.fail(f"PostgreSQL on {PG_HOST} is not reachable ({'; '.join(errors)}); start it")
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    admin, base = _pg_admin()
-    name = f"neonwatch_share_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+# --- fixtures (PostgreSQL database: pg_url in conftest.py) ----------------------------------
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

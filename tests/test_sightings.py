@@ -5,8 +5,6 @@ CLI."""
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import struct
 import uuid
 from collections.abc import Iterator
@@ -17,7 +15,6 @@ from typing import Any
 import polars as pl
 import pytest
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from neonwatch.cli import app
@@ -40,45 +37,12 @@ from neonwatch.simulate import Simulation, simulate, write
 from neonwatch.store import Base, Store, open_store
 from neonwatch.store.models import MARKING_COLUMNS, SightingPhoto, SightingRecord, SightingVessel
 
-PG_HOST = os.environ.get("NEONWATCH_TEST_PG_HOST", "127.0.0.1:5432")
 CASES = Path(__file__).resolve().parents[2] / "shared" / "data" / "cases" / "dprk-sts-sightings.csv"
 PNG = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + bytes(13) + b"\0" * 4
 JPEG = b"\xff\xd8\xff\xe0" + b"\0\x10JFIF\0" + bytes(32) + b"\xff\xd9"
 
 
-# --- fixtures (the pattern of test_store.py) -------------------------------------------------
-
-
-def _pg_admin() -> tuple[Engine, str]:
-    errors = []
-    for user in ("postgres", "root"):
-        base = f"postgresql+psycopg://{user}@{PG_HOST}"
-        engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("select 1"))
-            return engine, base
-        except Exception as exc:
-            errors.append(f"{user}: {exc}")
-            engine.dispose()
-    pytest.fail(
-        f"PostgreSQL on {PG_HOST} is not reachable ({'; '.join(errors)}); start it "
-        "(`make test` does) — the store tests must run on both backends, never skip"
-    )
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    admin, base = _pg_admin()
-    name = f"neonwatch_test_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+# --- fixtures (PostgreSQL database: pg_url in conftest.py) ----------------------------------
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

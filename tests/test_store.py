@@ -5,8 +5,6 @@ never skips: a missing server is a failure, because CI must prove both backends.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -18,7 +16,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from neonwatch.cli import app
@@ -29,7 +26,6 @@ from neonwatch.store import Base, Event, Risk, Store, Vessel, open_store, publis
 from neonwatch.store.engine import alembic_config
 from neonwatch.store.models import MARKING_COLUMNS
 
-PG_HOST = os.environ.get("NEONWATCH_TEST_PG_HOST", "127.0.0.1:5432")
 TABLES = {"vessels", "events", "risk"}
 
 
@@ -48,39 +44,6 @@ def sim_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     pq.write_table(events, root / "events" / "events.parquet")
     screen(dataset, root / "events", out=root / "screened")
     return {"dataset": dataset, "events": root / "events", "screen": root / "screened"}
-
-
-def _pg_admin() -> tuple[Engine, str]:
-    errors = []
-    for user in ("postgres", "root"):
-        base = f"postgresql+psycopg://{user}@{PG_HOST}"
-        engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("select 1"))
-            return engine, base
-        except Exception as exc:
-            errors.append(f"{user}: {exc}")
-            engine.dispose()
-    pytest.fail(
-        f"PostgreSQL on {PG_HOST} is not reachable ({'; '.join(errors)}); start it "
-        "(`make test` does) — the store tests must run on both backends, never skip"
-    )
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh database on the local server for this test session, dropped afterwards."""
-    admin, base = _pg_admin()
-    name = f"neonwatch_test_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _empty_pg(url: str) -> None:
