@@ -1281,3 +1281,96 @@ def audit_verify(
 
 
 app.add_typer(audit_app, name="audit")
+
+
+# --- neonwatch serve: the HTTP API (a thin shell over neonwatch.api) -------------------------
+
+SERVE_EXAMPLES = (
+    "[bold]Examples[/bold]\n\n"
+    "neonwatch serve\n\n"
+    "neonwatch serve --host 0.0.0.0 --port 8080 --db postgresql://neon@127.0.0.1:5432/neonwatch "
+    "--dataset sim --data-root /srv/neonwatch/data"
+)
+
+
+@app.command(
+    help=(
+        "Serve the shared picture over HTTP: routes under /api/v1/ (OpenAPI at /openapi.json), "
+        "every one but login behind a bearer token or session cookie, every answer filtered by "
+        "policy inside the query and written to the audit log. Create users first with "
+        "`neonwatch users create` (there are no default credentials)."
+    ),
+    epilog=SERVE_EXAMPLES,
+)
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    db: DbOption = None,
+    dataset: Annotated[
+        Path | None,
+        typer.Option("--dataset", help="An ingested/simulated dataset to correlate sightings."),
+    ] = None,
+    data_root: Annotated[
+        Path | None,
+        typer.Option("--data-root", help="Folder POST /api/v1/publish may load from (else off)."),
+    ] = None,
+    publish_group: Annotated[
+        str, typer.Option("--publish-group", help="Group whose members may publish.")
+    ] = "publishers",
+    photos_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--photos-dir", help="Photo folder (default $NEONWATCH_PHOTOS, ./neonwatch-photos)."
+        ),
+    ] = None,
+    max_photo_mib: Annotated[
+        float, typer.Option("--max-photo-mib", min=0.001, help="Largest photo accepted, MiB.")
+    ] = 10.0,
+    node: SightingsNode = None,
+    insecure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-cookies", help="Cookies without the Secure flag (plain HTTP, not local)."
+        ),
+    ] = False,
+    workers_pool: Annotated[
+        int, typer.Option("--pool", min=1, help="Database connections (PostgreSQL).")
+    ] = 20,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+) -> None:
+    """Thin shell over :func:`neonwatch.api.create_app` and uvicorn."""
+    import socket
+
+    import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from neonwatch.api import Settings, create_app
+    from neonwatch.store.engine import Store, make_engine, resolve_url, upgrade
+
+    for label, path in (("--dataset", dataset), ("--data-root", data_root)):
+        if path is not None and not path.is_dir():
+            raise _fail(f"{label} {path}: not a folder")
+    try:
+        url = resolve_url(db)
+        pool = (
+            {"pool_size": workers_pool, "max_overflow": workers_pool} if "postgresql" in url else {}
+        )
+        engine = make_engine(url, **pool)
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise _fail(f"store: {str(exc).splitlines()[0]}") from None
+    store = Store(engine)
+    settings = Settings(
+        node=node or socket.gethostname(),
+        photos_dir=photos_dir,
+        max_photo_bytes=int(max_photo_mib * 2**20),
+        dataset=dataset,
+        data_root=data_root,
+        publish_group=publish_group,
+        cookie_secure=not insecure_cookies,
+    )
+    err_console.print(escape(f"neonwatch serving {store.url} on http://{host}:{port}/api/v1/"))
+    try:
+        uvicorn.run(create_app(store, settings), host=host, port=port, log_level=log_level)
+    finally:
+        store.close()

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import socket
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from neonwatch.screen import match_vessels
 from neonwatch.sightings.correlate import Correlation
@@ -102,10 +103,12 @@ def add_sighting(
     group: str = DEFAULT_GROUP,
     correlation: Correlation | None = None,
     watchlist: pa.Table | None = None,
+    connection: Connection | None = None,
 ) -> AddResult:
     """Store ``sighting`` with its ``correlation`` and its vessels' hits on ``watchlist``, in
     one transaction. A sighting whose id is already stored is left as it is (``added`` False),
-    so loading the same cases twice adds nothing."""
+    so loading the same cases twice adds nothing. With ``connection`` the rows are written in
+    that connection's open transaction (the caller commits, e.g. with its audit entry)."""
     markings = Markings(
         originator_nation=originator,
         originating_node=node or socket.gethostname(),
@@ -122,7 +125,7 @@ def add_sighting(
     correlated = correlation is not None and correlation.status == "ok"
     pos = sighting.position
     obs = sighting.observations
-    with store.engine.begin() as conn:
+    with nullcontext(connection) if connection is not None else store.engine.begin() as conn:
         exists = conn.execute(
             select(func.count()).select_from(SightingRecord).where(SightingRecord.id == sighting.id)
         ).scalar_one()

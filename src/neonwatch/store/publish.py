@@ -13,6 +13,7 @@ import json
 import socket
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,7 @@ def publish(
     classification: str | None = None,
     releasability: str = DEFAULT_RELEASABILITY,
     group: str = DEFAULT_GROUP,
+    connection: Connection | None = None,
 ) -> PublishResult:
     """Load a dataset's vessels, its events and its risk into ``store``, all or nothing.
 
@@ -257,7 +259,8 @@ def publish(
     :func:`open_store`. Every row is stamped with the markings given: ``originator`` ("CAN" or
     "JPN"), ``node`` (default: this host's name), ``classification`` in the originator's scheme
     (default: its lowest national level, CONFIDENTIAL or 秘), ``releasability`` and ``group``.
-    Loading the same outputs again changes no row count.
+    Loading the same outputs again changes no row count. With ``connection`` the load runs in
+    that connection's open transaction, which the caller commits (with its audit entry).
     """
     dataset = Path(dataset_dir)
     if not dataset.exists():
@@ -283,7 +286,8 @@ def publish(
     result.sources["vessels"] = str(vessel_files[0].parent.parent)
     stamp: dict[str, Any] = asdict(markings)
     try:
-        with opened.engine.begin() as conn:
+        outer = nullcontext(connection) if connection is not None else opened.engine.begin()
+        with outer as conn:
             before = _counts(conn)
             result.read["vessels"] = _load_vessels(conn, vessel_files, stamp)
             result.read["events"] = 0
