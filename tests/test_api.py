@@ -7,8 +7,6 @@ publish, and the audit chain after it all."""
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 import struct
 import uuid
@@ -22,7 +20,6 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from neonwatch.api import NOT_FOUND, Settings, create_app
@@ -36,7 +33,6 @@ from neonwatch.simulate import simulate, write
 from neonwatch.store import AuditEntry, Base, Event, Risk, Store, Vessel, open_store
 from neonwatch.store.models import SightingPhoto, SightingRecord, SightingVessel
 
-PG_HOST = os.environ.get("NEONWATCH_TEST_PG_HOST", "127.0.0.1:5432")
 PASSWORD = "correct horse battery"
 PNG = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + bytes(13) + b"\0" * 4
 JPEG = b"\xff\xd8\xff\xe0" + b"\0\x10JFIF\0" + bytes(32) + b"\xff\xd9"
@@ -45,36 +41,7 @@ MMSI = 445_000_001
 WHEN = datetime(2018, 2, 24, 15, 20, tzinfo=UTC)
 
 
-# --- fixtures (the pattern of test_store.py) -------------------------------------------------
-
-
-def _pg_admin() -> tuple[Engine, str]:
-    errors = []
-    for user in ("postgres", "root"):
-        base = f"postgresql+psycopg://{user}@{PG_HOST}"
-        engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("select 1"))
-            return engine, base
-        except Exception as exc:
-            errors.append(f"{user}: {exc}")
-            engine.dispose()
-    pytest.fail(f"PostgreSQL on {PG_HOST} is not reachable ({'; '.join(errors)}); start it")
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    admin, base = _pg_admin()
-    name = f"neonwatch_api_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+# --- fixtures (PostgreSQL database: pg_url in conftest.py) ----------------------------------
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,225 @@
+"""Benchmark of `neonwatch serve` on PostgreSQL: concurrent clients posting and reading sightings.
+
+Creates a fresh database on the local server (127.0.0.1:5432 unless --pg), a user, and starts
+`neonwatch serve` with uvicorn on 127.0.0.1 in a subprocess. Then ``--clients`` clients (asyncio +
+httpx, one connection each, no think time) loop for ``--seconds``: post a sighting (with an id
+and a marker of their own, retried on a transport error with the same id), read it back, list
+the latest sightings. Afterwards every acknowledged post is looked up in the store: ``lost`` counts
+acknowledged sightings that are not stored, ``duplicated`` markers stored more than once. The audit
+chain is verified too. The last line is
+
+    serve: clients=50 seconds=S requests=N p99_ms=P lost=0 duplicated=0
+
+Bar (issue 5): no lost or duplicated write; p99 under 200 ms on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import Session
+
+from neonwatch.share import audit
+from neonwatch.share.users import create_user
+from neonwatch.store import open_store
+from neonwatch.store.models import SightingRecord
+
+PASSWORD = "benchmark password 1"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _report(i: int, seq: int) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "asset": f"bench-{i:03d}",
+        "when": "2018-02-24T15:20Z",
+        "position": {"reference": "Shanghai", "distance": f"{200 + seq % 100}km", "bearing": "E"},
+        "vessels": [{"name": "CHON MA SAN", "role": "dprk"}, {"name": "YUK TUNG"}],
+        "observations": {"alongside": True, "notes": f"bench:{i}:{seq}"},
+        "marking": {"classification": "秘", "group": "neon"},
+    }
+
+
+async def _client(
+    i: int, base: str, token: str, until: float, lat: dict[str, list[float]], acked: list[str]
+) -> int:
+    headers = {"Authorization": f"Bearer {token}"}
+    n = 0
+    seq = 0
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
+
+        async def call(kind: str, method: str, url: str, **kw: Any) -> httpx.Response | None:
+            nonlocal n
+            for _ in range(5):
+                t0 = time.perf_counter()
+                try:
+                    r = await http.request(method, url, **kw)
+                except httpx.TransportError:
+                    continue  # retried with the same body (and the same sighting id)
+                lat[kind].append((time.perf_counter() - t0) * 1000)
+                n += 1
+                return r
+            return None
+
+        while time.monotonic() < until:
+            body = _report(i, seq)
+            seq += 1
+            r = await call("post", "POST", "/api/v1/sightings", json=body)
+            if r is None:
+                continue
+            if r.status_code == 201 or r.status_code == 409:  # 409: an earlier try was stored
+                acked.append(body["id"])
+            else:
+                raise SystemExit(f"post: {r.status_code} {r.text[:300]}")
+            got = await call("get", "GET", f"/api/v1/sightings/{body['id']}")
+            if got is not None and got.status_code != 200:
+                raise SystemExit(f"get: {got.status_code} {got.text[:300]}")
+            await call("list", "GET", "/api/v1/sightings", params={"limit": 20})
+    return n
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+async def _drive(base: str, token: str, clients: int, seconds: float) -> tuple[Any, ...]:
+    lat: dict[str, list[float]] = defaultdict(list)
+    acked: list[str] = []
+    until = time.monotonic() + seconds
+    t0 = time.perf_counter()
+    counts = await asyncio.gather(
+        *(_client(i, base, token, until, lat, acked) for i in range(clients))
+    )
+    return sum(counts), time.perf_counter() - t0, lat, acked
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--pg", default=os.environ.get("NEONWATCH_BENCH_PG", "127.0.0.1:5432"))
+    ap.add_argument("--keep", action="store_true", help="Keep the benchmark database.")
+    args = ap.parse_args()
+
+    admin = None
+    for user in ("postgres", "root"):
+        base_url = f"postgresql+psycopg://{user}@{args.pg}"
+        engine = create_engine(f"{base_url}/postgres", isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+            admin = engine
+            break
+        except Exception:
+            engine.dispose()
+    if admin is None:
+        raise SystemExit(f"PostgreSQL on {args.pg} is not reachable")
+    name = f"neonwatch_bench_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"{base_url}/{name}"
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        store = open_store(url)
+        with Session(store.engine) as s, s.begin():
+            create_user(
+                s, "bench", nation="JPN", clearance="極秘", groups=["neon"], password=PASSWORD
+            )
+        port = _free_port()
+        photos = Path(os.environ.get("TMPDIR", "/tmp")) / f"{name}-photos"
+        cmd = [
+            sys.executable,
+            "-m",
+            "neonwatch",
+            "serve",
+            "--db",
+            url,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--photos-dir",
+            str(photos),
+            "--node",
+            "bench",
+        ]
+        proc = subprocess.Popen(cmd)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/openapi.json", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise SystemExit("the server did not start")
+        login = httpx.post(f"{base}/api/v1/login", json={"username": "bench", "password": PASSWORD})
+        token = login.json()["token"]
+        requests, elapsed, lat, acked = asyncio.run(_drive(base, token, args.clients, args.seconds))
+        proc.terminate()
+        proc.wait(30)
+        proc = None
+
+        with Session(store.engine) as s:
+            stored = set(map(str, s.scalars(select(SightingRecord.id))))
+            markers = s.execute(
+                select(SightingRecord.notes, func.count())
+                .group_by(SightingRecord.notes)
+                .having(func.count() > 1)
+            ).all()
+            chain = audit.verify(s)
+        lost = sum(1 for a in set(acked) if a not in stored)
+        duplicated = len(markers) + (len(acked) - len(set(acked)))
+        all_lat = [x for v in lat.values() for x in v]
+        print(f"database {name}: {len(acked)} sightings acknowledged, {len(stored)} stored")
+        for kind in ("post", "get", "list"):
+            v = lat[kind]
+            print(
+                f"  {kind:5s} {len(v):7d} requests  p50 {_pct(v, 0.5):7.1f} ms  "
+                f"p99 {_pct(v, 0.99):7.1f} ms"
+            )
+        print(
+            f"throughput {requests / elapsed:.0f} requests/s over {elapsed:.1f} s; "
+            f"audit chain: {chain.reason}"
+        )
+        if not chain.ok:
+            raise SystemExit("audit chain broken")
+        store.close()
+        print(
+            f"serve: clients={args.clients} seconds={args.seconds:g} requests={requests} "
+            f"p99_ms={_pct(all_lat, 0.99):.0f} lost={lost} duplicated={duplicated}"
+        )
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(30)
+        if not args.keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
