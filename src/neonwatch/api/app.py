@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,7 +42,8 @@ from starlette.concurrency import run_in_threadpool
 
 from neonwatch.share import audit
 from neonwatch.share.markings import Marking, MarkingError, in_scheme, normalize_level
-from neonwatch.share.policy import READ, Principal, decide, readable
+from neonwatch.share.policy import READ, Principal, decide
+from neonwatch.share.policy import readable as _readable_expr
 from neonwatch.share.users import check_password, hash_password, issue_token, user_for_token
 from neonwatch.share.users import principal as principal_of
 from neonwatch.sightings.model import Sighting, error_text
@@ -156,13 +158,22 @@ def markings(row: Any, reader: Principal) -> dict[str, Any]:
     """A stored row's markings: as stored, and rendered in the originator's scheme and in the
     reader's (``in_scheme``)."""
     out: dict[str, Any] = {c: _json(getattr(row, c)) for c in MARKING_COLUMNS}
-    try:
-        m = Marking.of(row.originator_nation, row.classification, row.releasability)
-        out["in_originator_scheme"] = in_scheme(m, m.originator)
-        out["in_reader_scheme"] = in_scheme(m, reader.nation)
-    except MarkingError as exc:  # policy keeps such rows away; never hide the problem
-        out["error"] = str(exc)
+    out.update(
+        _rendered(row.originator_nation, row.classification, row.releasability, reader.nation)
+    )
     return out
+
+
+@lru_cache(maxsize=4096)
+def _rendered(originator: str, classification: str, releasability: str, reader: str) -> Any:
+    try:
+        m = Marking.of(originator, classification, releasability)
+        return {
+            "in_originator_scheme": in_scheme(m, m.originator),
+            "in_reader_scheme": in_scheme(m, reader),
+        }
+    except MarkingError as exc:  # policy keeps such rows away; never hide the problem
+        return {"error": str(exc)}
 
 
 def record(row: Any, reader: Principal, skip: Sequence[str] = ()) -> dict[str, Any]:
@@ -209,6 +220,13 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.settings = cfg
     cache: dict[str, Any] = {}
+
+    @lru_cache(maxsize=4096)
+    def readable(p: Principal, model: Any) -> ColumnElement[bool]:
+        # the policy filter of one principal on one table, built once: the expression is
+        # immutable, and building it (a CASE over every level of every scheme) costs more than
+        # the query it filters
+        return _readable_expr(p, model)
 
     def _ais() -> tuple[Any, pa.Table | None] | None:
         if cfg.dataset is None:
