@@ -371,10 +371,18 @@ def test_sighting_from_shanghai_is_stored_and_correlated(client: TestClient, sto
     got = client.get(f"/api/v1/sightings/{out['id']}", headers=h).json()
     assert got["vessels"] == out["vessels"] and got["asset"] == "JMSDF P-3C"
     assert client.get("/api/v1/sightings", headers=h).json()["total"] == 1
+    # observed vessels are matched against the watchlists (the bundled UN 1718 example)
+    listed = client.post(
+        "/api/v1/sightings",
+        headers=h,
+        json=_sighting(vessels=[{"name": "RYE SONG GANG 1", "imo": 7389704, "role": "dprk"}]),
+    ).json()
+    assert listed["vessels"][0]["listed"] is True and listed["vessels"][0]["list_hits"]
+    assert out["vessels"][1]["listed"] is False
     # the same id again is a conflict, and nothing is stored twice
     again = client.post("/api/v1/sightings", json=_sighting(id=out["id"]), headers=h)
     assert again.status_code == 409
-    assert _counts(store)["sightings"] == 1 and _counts(store)["sighting_vessels"] == 2
+    assert _counts(store)["sightings"] == 2 and _counts(store)["sighting_vessels"] == 3
     # a sighting marked 秘 for group other is not the Canadian reader's (not in group other)
     k2 = client.post(
         "/api/v1/sightings",
@@ -390,7 +398,7 @@ def test_sighting_from_shanghai_is_stored_and_correlated(client: TestClient, sto
         ),
     )
     assert hidden.status_code == 201
-    assert client.get("/api/v1/sightings", headers=h).json()["total"] == 2
+    assert client.get("/api/v1/sightings", headers=h).json()["total"] == 3
     r404 = client.get(f"/api/v1/sightings/{hidden.json()['id']}", headers=h)
     assert r404.status_code == 404 and r404.json() == {"detail": NOT_FOUND}
 

@@ -249,6 +249,24 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
             cache["watchlist"] = default_watchlist(cfg.lists_dir)[0]
         return cache["watchlist"]
 
+    hits_cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+
+    def _hits(sighting: Sighting) -> list[list[dict[str, Any]]]:
+        """The watchlist hits of each observed vessel, memoised per identity (the lists are
+        read once per server; matching one vessel costs more than storing a sighting)."""
+        from neonwatch.sightings import list_hits
+
+        out = []
+        for v in sighting.vessels:
+            key = (v.mmsi, v.imo, v.name, v.painted_name)
+            if key not in hits_cache:
+                if len(hits_cache) > 10_000:
+                    hits_cache.clear()
+                one = sighting.model_copy(update={"vessels": [v]})
+                hits_cache[key] = list_hits(one, _watchlist())[0]
+            out.append([dict(h) for h in hits_cache[key]])
+        return out
+
     # --- audit helpers -------------------------------------------------------------------
 
     def audit_alone(p: Principal | None, action: str, detail: dict[str, Any], **kw: Any) -> None:
@@ -755,7 +773,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
             correlation = correlate(
                 sighting, ais[0], radius_km=cfg.radius_km, window_min=cfg.window_min, vessels=ais[1]
             )
-        watchlist = _watchlist()
+        hits = _hits(sighting)
         conflict = HTTPException(
             409,
             f"sighting {sighting.id} exists already: ids are never reused (after a retry, "
@@ -775,7 +793,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
                     releasability=mark["releasability"],
                     group=mark["group"],
                     correlation=correlation,
-                    watchlist=watchlist,
+                    hits=hits,
                     connection=s.connection(),
                 )
                 row = s.get(SightingRecord, sighting.id)

@@ -104,11 +104,14 @@ def add_sighting(
     correlation: Correlation | None = None,
     watchlist: pa.Table | None = None,
     connection: Connection | None = None,
+    hits: list[list[dict[str, Any]]] | None = None,
 ) -> AddResult:
     """Store ``sighting`` with its ``correlation`` and its vessels' hits on ``watchlist``, in
     one transaction. A sighting whose id is already stored is left as it is (``added`` False),
     so loading the same cases twice adds nothing. With ``connection`` the rows are written in
-    that connection's open transaction (the caller commits, e.g. with its audit entry)."""
+    that connection's open transaction (the caller commits, e.g. with its audit entry).
+    ``hits`` gives the vessels' watchlist hits already computed (one list per vessel) in place
+    of matching them against ``watchlist`` here."""
     markings = Markings(
         originator_nation=originator,
         originating_node=node or socket.gethostname(),
@@ -117,7 +120,10 @@ def add_sighting(
         group=group,
     )
     markings.check()
-    hits = list_hits(sighting, watchlist) if watchlist is not None else []
+    if hits is None:
+        hits = list_hits(sighting, watchlist) if watchlist is not None else []
+    elif len(hits) != len(sighting.vessels):
+        raise ValueError(f"hits: {len(hits)} lists for {len(sighting.vessels)} vessels")
     result = AddResult(str(sighting.id), False, store.url, markings, sighting, correlation, hits)
     stamp = dict(markings.__dict__)
     matched = {m["index"]: m["mmsi"] for m in correlation.matched} if correlation else {}
