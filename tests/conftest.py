@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+
+from neonwatch.store import Base, Store, open_store
 
 PG_HOST = os.environ.get("NEONWATCH_TEST_PG_HOST", "127.0.0.1:5432")
 
@@ -46,3 +49,25 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store's URL on each backend (no tables yet: open_store must create them)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'neonwatch.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """The store at ``store_url``, opened (so migrated to head) and closed afterwards."""
+    opened = open_store(store_url)
+    yield opened
+    opened.close()

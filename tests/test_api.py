@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from neonwatch.api import NOT_FOUND, Settings, create_app
@@ -30,7 +30,7 @@ from neonwatch.share.users import create_user
 from neonwatch.sightings import reference_point
 from neonwatch.sightings.model import destination
 from neonwatch.simulate import simulate, write
-from neonwatch.store import AuditEntry, Base, Event, Risk, Store, Vessel, open_store
+from neonwatch.store import AuditEntry, Event, Risk, Store, Vessel
 from neonwatch.store.models import SightingPhoto, SightingRecord, SightingVessel
 
 PASSWORD = "correct horse battery"
@@ -42,22 +42,6 @@ WHEN = datetime(2018, 2, 24, 15, 20, tzinfo=UTC)
 
 
 # --- fixtures (PostgreSQL database: pg_url in conftest.py) ----------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'neonwatch.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            Base.metadata.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        engine.dispose()
-    opened = open_store(url)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,11 @@ import itertools
 import json
 import threading
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, delete, func, inspect, select, text, update
+from sqlalchemy import delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -33,30 +31,10 @@ from neonwatch.share.markings import (
 )
 from neonwatch.share.policy import ACTIONS, Principal, decide, permitted, readable
 from neonwatch.share.users import check_password, create_user, issue_token, user_for_token
-from neonwatch.store import AuditEntry, Base, Event, Store, User, open_store
+from neonwatch.store import AuditEntry, Event, Store, User
 from neonwatch.store.engine import alembic_config
 
 # --- fixtures (PostgreSQL database: pg_url in conftest.py) ----------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'neonwatch.db'}"
-    url: str = request.getfixturevalue("pg_url")
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-    return url
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
-    yield opened
-    opened.close()
 
 
 def _event(originator: str, classification: str, releasability: str, group: str) -> Event:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import struct
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from neonwatch.cli import app
@@ -34,7 +33,7 @@ from neonwatch.sightings import (
 )
 from neonwatch.sightings.model import error_text
 from neonwatch.simulate import Simulation, simulate, write
-from neonwatch.store import Base, Store, open_store
+from neonwatch.store import Store, open_store
 from neonwatch.store.models import MARKING_COLUMNS, SightingPhoto, SightingRecord, SightingVessel
 
 CASES = Path(__file__).resolve().parents[2] / "shared" / "data" / "cases" / "dprk-sts-sightings.csv"
@@ -43,22 +42,6 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\0\x10JFIF\0" + bytes(32) + b"\xff\xd9"
 
 
 # --- fixtures (PostgreSQL database: pg_url in conftest.py) ----------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'neonwatch.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            Base.metadata.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        engine.dispose()
-    opened = open_store(url)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -15,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from typer.testing import CliRunner
 
 from neonwatch.cli import app
@@ -44,31 +43,6 @@ def sim_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     pq.write_table(events, root / "events" / "events.parquet")
     screen(dataset, root / "events", out=root / "screened")
     return {"dataset": dataset, "events": root / "events", "screen": root / "screened"}
-
-
-def _empty_pg(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty store's URL on each backend (no tables yet: open_store must create them)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'neonwatch.db'}"
-    url: str = request.getfixturevalue("pg_url")
-    _empty_pg(url)
-    return url
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    opened = open_store(store_url)
-    yield opened
-    opened.close()
 
 
 def _counts(store: Store) -> dict[str, int]:

@@ -104,7 +104,7 @@ def detect_demo(result: DemoResult) -> DemoResult:
         vessels=int(DEMO_SIM["vessels"]), hours=DEMO_SIM["hours"], seed=int(DEMO_SIM["seed"])
     )
     write(sim, out_dir / "simulated")
-    result.sim_events = detect(scan_positions(out_dir / "simulated"))
+    result.sim_events = detect(sim.positions)  # already in memory: no need to read it back
     write_events(result.sim_events, out_dir / "simulated" / "events")
     result.sim_scores = evaluate(result.sim_events, sim.truth)
     # Screening: the stored lists if the user has added some, else the bundled example list.

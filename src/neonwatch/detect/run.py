@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from neonwatch.detect.config import Config, load_config
 from neonwatch.detect.encounters import find_encounters
@@ -115,9 +116,8 @@ def detect_by_day(
         hi = lo + timedelta(days=1)
         window = positions.filter((pl.col("ts") >= lo - overlap) & (pl.col("ts") < hi + overlap))
         events = detect(window, cfg)
-        start = pl.from_arrow(events["start"]).to_numpy() if events.num_rows else np.zeros(0)
+        start_ms = pc.cast(events["start"], pa.int64()).to_numpy(zero_copy_only=False)
         lo_ms, hi_ms = int(lo.timestamp() * 1000), int(hi.timestamp() * 1000)
-        start_ms = start.astype("datetime64[ms]").astype(np.int64) if start.size else start
         tables.append(events.filter(pa.array((start_ms >= lo_ms) & (start_ms < hi_ms))))
         if on_day is not None:
             on_day(day)

@@ -31,7 +31,6 @@ BIT_LENGTHS: dict[int, tuple[int, int]] = {
     24: (160, 176),
     27: (96, 168),
 }
-POSITION_TYPES = (1, 2, 3, 18, 19, 27)
 STATIC_TYPES = (5, 19, 24)
 
 
