@@ -8,10 +8,12 @@ API's rules (policy inside the query, a refused read that looks missing, refusal
 import hashlib
 import hmac
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,8 +28,7 @@ from neonwatch.share import audit
 from neonwatch.share.markings import Marking, MarkingError, normalize_level
 from neonwatch.share.policy import READ, Principal, decide
 from neonwatch.share.policy import readable as readable_expr
-from neonwatch.share.users import principal as principal_of
-from neonwatch.share.users import user_for_token
+from neonwatch.share.users import token_principal
 from neonwatch.sightings.model import Sighting
 from neonwatch.sightings.photos import DEFAULT_MAX_BYTES, PhotoStore
 from neonwatch.store.engine import Store
@@ -37,6 +38,9 @@ SESSION_COOKIE = "neonwatch_session"
 CSRF_COOKIE = "neonwatch_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# how long a checked token is trusted without asking the store again: a changed clearance or
+# group reaches a logged-in user within this time (tokens are never revoked, only expire)
+TOKEN_CACHE_SECONDS = 30.0
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0)]
@@ -95,6 +99,8 @@ class ApiContext:
         self.photos = PhotoStore(settings.photos_dir, max_bytes=settings.max_photo_bytes)
         self._cache: dict[str, Any] = {}
         self._hits: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        self._hits_lock = threading.Lock()
+        self._tokens: dict[str, tuple[Principal, float]] = {}
         # the policy filter of one principal on one table, built once: the expression is
         # immutable, and building it (a CASE over every level of every scheme) costs more
         # than the query it filters
@@ -103,6 +109,25 @@ class ApiContext:
     @staticmethod
     def _readable(p: Principal, model: Any) -> ColumnElement[bool]:
         return readable_expr(p, model)
+
+    def principal_for(self, token: str) -> Principal | None:
+        """The principal of a valid token, from the store at most every
+        :data:`TOKEN_CACHE_SECONDS` (and never past the token's expiry)."""
+        now = time.monotonic()
+        cached = self._tokens.get(token)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        with Session(self.engine) as s:
+            found = token_principal(s, token)
+        if found is None:
+            self._tokens.pop(token, None)
+            return None
+        p, expires = found
+        left = (expires - datetime.now(UTC)).total_seconds()
+        if len(self._tokens) > 10_000:
+            self._tokens.clear()
+        self._tokens[token] = (p, now + min(TOKEN_CACHE_SECONDS, left))
+        return p
 
     # --- audit -----------------------------------------------------------------------------
 
@@ -230,12 +255,16 @@ class ApiContext:
         out = []
         for v in sighting.vessels:
             key = (v.mmsi, v.imo, v.name, v.painted_name)
-            if key not in self._hits:
-                if len(self._hits) > 10_000:
-                    self._hits.clear()
-                one = sighting.model_copy(update={"vessels": [v]})
-                self._hits[key] = list_hits(one, self.watchlist())[0]
-            out.append([dict(h) for h in self._hits[key]])
+            found = self._hits.get(key)
+            if found is None:
+                with self._hits_lock:  # concurrent posts of one vessel match it once
+                    found = self._hits.get(key)
+                    if found is None:
+                        if len(self._hits) > 10_000:
+                            self._hits.clear()
+                        one = sighting.model_copy(update={"vessels": [v]})
+                        found = self._hits[key] = list_hits(one, self.watchlist())[0]
+            out.append([dict(h) for h in found])
         return out
 
 
@@ -270,11 +299,9 @@ def authenticate(request: Request) -> Principal:
         raise _unauthorized(
             "not authenticated: send 'Authorization: Bearer <token>' (POST /api/v1/login)"
         )
-    with Session(ctx.engine) as s:
-        user = user_for_token(s, token)
-        if user is None:
-            raise _unauthorized("invalid or expired token")
-        p = principal_of(user)
+    p = ctx.principal_for(token)
+    if p is None:
+        raise _unauthorized("invalid or expired token")
     if via_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent, csrf_token(token)):

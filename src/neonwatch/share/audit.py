@@ -18,9 +18,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from neonwatch.store.models import AuditEntry, utcnow
@@ -66,17 +66,25 @@ def entry_hash(prev_hash: str, content: str) -> str:
     return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
 
 
-def _lock(session: Session) -> AuditEntry | None:
-    """Take the append lock and return the last entry."""
+_AUDIT = cast(Table, AuditEntry.__table__)
+_LAST = select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1)
+_INSERT = insert(_AUDIT)
+
+
+def _lock(session: Session) -> tuple[int, str]:
+    """Take the append lock and return the last entry's (seq, hash), (0, GENESIS) if none.
+
+    Plain SQL rows, not ORM objects: every API request appends, so this is on the hot path."""
     dialect = session.get_bind().dialect.name
-    last_q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)
     if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        return session.scalars(last_q.with_for_update()).first()
-    if dialect == "sqlite":
-        # a write statement takes SQLite's RESERVED lock now, before the last entry is read
-        session.execute(update(AuditEntry).where(AuditEntry.seq < 0).values(seq=AuditEntry.seq))
-    return session.scalars(last_q).first()
+        last = session.execute(_LAST.with_for_update()).first()
+    else:
+        if dialect == "sqlite":
+            # a write statement takes SQLite's RESERVED lock now, before the last entry is read
+            session.execute(update(AuditEntry).where(AuditEntry.seq < 0).values(seq=AuditEntry.seq))
+        last = session.execute(_LAST).first()
+    return (0, GENESIS) if last is None else (int(last.seq), str(last.hash))
 
 
 def append(
@@ -88,28 +96,30 @@ def append(
     detail: dict[str, Any] | None = None,
     *,
     ts: datetime | None = None,
-) -> AuditEntry:
-    """Append one entry in ``session``'s transaction (committed with it, or not at all)."""
-    last = _lock(session)
-    seq = 1 if last is None else last.seq + 1
-    prev = GENESIS if last is None else last.hash
+) -> str:
+    """Append one entry in ``session``'s transaction (committed with it, or not at all);
+    returns its hash."""
+    last_seq, prev = _lock(session)
+    seq = last_seq + 1
     when = ts or utcnow()
     body = json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str))
     content = canonical(seq, when, actor, action, record_type, record_id, body)
-    entry = AuditEntry(
-        seq=seq,
-        ts=when,
-        actor=actor,
-        action=action,
-        record_type=record_type,
-        record_id=None if record_id is None else str(record_id),
-        detail=body,
-        prev_hash=prev,
-        hash=entry_hash(prev, content),
+    digest = entry_hash(prev, content)
+    session.execute(
+        _INSERT,
+        {
+            "seq": seq,
+            "ts": when,
+            "actor": actor,
+            "action": action,
+            "record_type": record_type,
+            "record_id": None if record_id is None else str(record_id),
+            "detail": body,
+            "prev_hash": prev,
+            "hash": digest,
+        },
     )
-    session.add(entry)
-    session.flush()
-    return entry
+    return digest
 
 
 @dataclass(frozen=True)

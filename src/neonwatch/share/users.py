@@ -8,7 +8,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -94,6 +94,25 @@ def issue_token(session: Session, user: User, ttl: timedelta = timedelta(hours=1
     session.add(ApiToken(token_hash=digest, user_id=user.id, expires_at=utcnow() + ttl))
     session.flush()
     return token
+
+
+def token_principal(session: Session, token: str) -> tuple[Principal, datetime] | None:
+    """The principal of an unexpired bearer token and when the token expires, else None: one
+    query (the API asks this on every request)."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    row = session.execute(
+        select(User.username, User.nation, User.clearance, User.groups, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == digest)
+    ).first()
+    if row is None:
+        return None
+    expires = row.expires_at
+    if expires.tzinfo is None:  # SQLite drops the zone; stored as UTC
+        expires = expires.replace(tzinfo=UTC)
+    if expires <= utcnow():
+        return None
+    return Principal(row.username, row.nation, row.clearance, frozenset(row.groups or [])), expires
 
 
 def user_for_token(session: Session, token: str) -> User | None:
