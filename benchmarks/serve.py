@@ -119,6 +119,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--pg", default=os.environ.get("NEONWATCH_BENCH_PG", "127.0.0.1:5432"))
+    ap.add_argument("--workers", type=int, default=2, help="Server processes (2 cores: 2).")
     ap.add_argument("--keep", action="store_true", help="Keep the benchmark database.")
     args = ap.parse_args()
 
@@ -163,6 +164,10 @@ def main() -> None:
             str(photos),
             "--node",
             "bench",
+            "--workers",
+            str(args.workers),
+            "--pool",
+            "30",
         ]
         proc = subprocess.Popen(cmd)
         base = f"http://127.0.0.1:{port}"

@@ -1333,33 +1333,36 @@ def serve(
             "--insecure-cookies", help="Cookies without the Secure flag (plain HTTP, not local)."
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, help="Server processes (one uses one core; use the core count)."
+        ),
+    ] = 1,
     workers_pool: Annotated[
-        int, typer.Option("--pool", min=1, help="Database connections (PostgreSQL).")
+        int, typer.Option("--pool", min=1, help="Database connections per process (PostgreSQL).")
     ] = 20,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
 ) -> None:
-    """Thin shell over :func:`neonwatch.api.create_app` and uvicorn."""
+    """Thin shell over :func:`neonwatch.api.serve.run` (``create_app`` and uvicorn)."""
     import socket
 
-    import uvicorn
     from sqlalchemy.exc import SQLAlchemyError
 
-    from neonwatch.api import Settings, create_app
-    from neonwatch.store.engine import Store, make_engine, resolve_url, upgrade
+    from neonwatch.api import Settings
+    from neonwatch.api.serve import run
+    from neonwatch.store.engine import make_engine, resolve_url, upgrade
 
     for label, path in (("--dataset", dataset), ("--data-root", data_root)):
         if path is not None and not path.is_dir():
             raise _fail(f"{label} {path}: not a folder")
     try:
         url = resolve_url(db)
-        pool = (
-            {"pool_size": workers_pool, "max_overflow": workers_pool} if "postgresql" in url else {}
-        )
-        engine = make_engine(url, **pool)
+        engine = make_engine(url)
         upgrade(engine)
+        engine.dispose()
     except SQLAlchemyError as exc:
         raise _fail(f"store: {str(exc).splitlines()[0]}") from None
-    store = Store(engine)
     settings = Settings(
         node=node or socket.gethostname(),
         photos_dir=photos_dir,
@@ -1369,8 +1372,18 @@ def serve(
         publish_group=publish_group,
         cookie_secure=not insecure_cookies,
     )
-    err_console.print(escape(f"neonwatch serving {store.url} on http://{host}:{port}/api/v1/"))
-    try:
-        uvicorn.run(create_app(store, settings), host=host, port=port, log_level=log_level)
-    finally:
-        store.close()
+    err_console.print(
+        escape(
+            f"neonwatch serving {engine.url.render_as_string(hide_password=True)} "
+            f"on http://{host}:{port}/api/v1/ ({workers} process{'es' if workers > 1 else ''})"
+        )
+    )
+    run(
+        url,
+        settings,
+        host=host,
+        port=port,
+        workers=workers,
+        pool=workers_pool,
+        log_level=log_level,
+    )

@@ -18,13 +18,14 @@ Three rules hold on every route (see the README section "neonwatch serve"):
   ``login.failed``. Requests without valid credentials leave nothing (there is nobody to name).
 """
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from neonwatch.api import auth, events, publish, sightings, vessels
 from neonwatch.api.deps import (
@@ -55,6 +56,34 @@ _MULTIPART_SLACK = 64 * 1024  # multipart headers and boundaries around one phot
 
 # the route modules, each an APIRouter under /api/v1
 ROUTERS = (auth.router, vessels.router, events.router, sightings.router, publish.router)
+
+
+class BodyLimit:
+    """Refuse oversized bodies from their Content-Length, before reading them (413).
+
+    A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs a task group and two
+    streams on every request."""
+
+    def __init__(self, app: ASGIApp, *, max_json: int, max_photo: int) -> None:
+        self.app = app
+        self.max_json = max_json
+        self.max_photo = max_photo + _MULTIPART_SLACK
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            limit = self.max_photo if scope["path"].endswith("/photos") else self.max_json
+            length = Headers(scope=scope).get("content-length")
+            if length is not None and length.isdigit() and int(length) > limit:
+                response = JSONResponse(
+                    {
+                        "detail": f"request body too large: {int(length):,} bytes, over the limit "
+                        f"of {limit:,} bytes"
+                    },
+                    413,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
@@ -102,24 +131,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
             422,
         )
 
-    @app.middleware("http")
-    async def _body_limit(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        """Refuse oversized bodies from their Content-Length, before reading them."""
-        if request.method in ("POST", "PUT", "PATCH"):
-            limit = MAX_JSON_BYTES
-            if request.url.path.endswith("/photos"):
-                limit = cfg.max_photo_bytes + _MULTIPART_SLACK
-            length = request.headers.get("content-length")
-            if length is not None and length.isdigit() and int(length) > limit:
-                return JSONResponse(
-                    {
-                        "detail": f"request body too large: {int(length):,} bytes, over the limit "
-                        f"of {limit:,} bytes"
-                    },
-                    413,
-                )
-        response: Response = await call_next(request)
-        return response
+    app.add_middleware(BodyLimit, max_json=MAX_JSON_BYTES, max_photo=cfg.max_photo_bytes)
 
     for router in ROUTERS:
         app.include_router(router)

@@ -24,8 +24,13 @@ def utc(ts: datetime | None) -> datetime | None:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None), dict, list})
+
+
 def to_json(v: Any) -> Any:
     """One stored value as JSON (UUIDs and times as text, times in UTC)."""
+    if type(v) in _PLAIN:  # most values: one set lookup (every list renders thousands)
+        return v
     if isinstance(v, uuid.UUID):
         return str(v)
     if isinstance(v, datetime):
@@ -57,10 +62,14 @@ def _rendered(originator: str, classification: str, releasability: str, reader: 
         return {"error": str(exc)}
 
 
+@lru_cache(maxsize=256)
+def _columns(table: Any, skip: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(c.key for c in table.columns if c.key not in MARKING_COLUMNS and c.key not in skip)
+
+
 def record(row: Any, reader: Principal, skip: Sequence[str] = ()) -> dict[str, Any]:
     """A row as JSON, its markings under ``markings``."""
-    cols = [c.key for c in row.__table__.columns if c.key not in MARKING_COLUMNS]
-    out = {c: to_json(getattr(row, c)) for c in cols if c not in skip}
+    out = {c: to_json(getattr(row, c)) for c in _columns(row.__table__, tuple(skip))}
     out["markings"] = markings(row, reader)
     return out
 

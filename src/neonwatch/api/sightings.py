@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
 from pydantic import Field
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -130,10 +130,7 @@ def post_sighting(p: Auth, ctx: Ctx, body: SightingIn, request: Request) -> dict
     )
     try:
         with Session(ctx.engine) as s, s.begin():
-            taken = s.execute(select(exists().where(SightingRecord.id == sighting.id)))
-            if taken.scalar():
-                raise conflict
-            add_sighting(
+            added = add_sighting(
                 ctx.store,
                 sighting,
                 originator=p.nation,
@@ -144,7 +141,9 @@ def post_sighting(p: Auth, ctx: Ctx, body: SightingIn, request: Request) -> dict
                 correlation=correlation,
                 hits=hits,
                 connection=s.connection(),
-            )
+            ).added
+            if not added:
+                raise conflict
             row = s.get(SightingRecord, sighting.id)
             out = sightings_out(ctx, s, p, [row])[0] if row is not None else {}
             detail = {

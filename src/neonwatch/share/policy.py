@@ -19,7 +19,18 @@ from importlib import resources
 from typing import Any
 
 import cedarpy
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, not_, or_, true
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    literal_column,
+    not_,
+    or_,
+    true,
+)
 
 from neonwatch.share.markings import MarkingError, check_nation, clearance_rank, level, scheme
 
@@ -160,14 +171,28 @@ def decide(
     return Decision(False, "; ".join(reasons) or f"no policy permits {action}")
 
 
+def _const(value: str | int) -> ColumnElement[Any]:
+    """A constant of ``classification.toml`` written into the SQL text rather than bound as a
+    parameter: the policy filter then has a handful of parameters instead of some fifty, so
+    the driver caches its statement and PostgreSQL can keep it prepared. Only configuration
+    values go through here (never user input); strings are quoted the SQL-standard way."""
+    if isinstance(value, int):
+        return literal_column(str(int(value)))
+    return literal_column("'" + str(value).replace("'", "''") + "'")
+
+
+def _marked(model: Any, nation: str, name: str) -> ColumnElement[bool]:
+    return and_(model.originator_nation == _const(nation), model.classification == _const(name))
+
+
 def _rank_expr(model: Any) -> ColumnElement[int]:
     sch = scheme()
     whens = [
-        (and_(model.originator_nation == nation, model.classification == lv.name), lv.rank)
+        (_marked(model, nation, lv.name), _const(lv.rank))
         for nation in sch.nations()
         for lv in sch.levels_of(nation)
     ]
-    return case(*whens, else_=_UNRANKED)
+    return case(*whens, else_=_const(_UNRANKED))
 
 
 def classification_rank(model: Any) -> ColumnElement[int]:
@@ -197,9 +222,9 @@ def permitted(
     ]
     # a non-national track (PROTECTED) stays with its originating nation
     foreign = [
-        and_(model.originator_nation == lv.nation, model.classification == lv.name)
+        _marked(model, lv.nation, lv.name)
         for lv in sch.levels
-        if not lv.national and lv.nation != principal.nation
+        if not lv.national and lv.nation is not None and lv.nation != principal.nation
     ]
     if foreign:
         conds.append(not_(or_(*foreign)))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from neonwatch.screen import match_vessels
 from neonwatch.sightings.correlate import Correlation
@@ -24,6 +24,15 @@ from neonwatch.store.publish import (
     DEFAULT_RELEASABILITY,
     Markings,
 )
+
+# statements built once: the API stores a sighting on every POST, and building an INSERT of
+# some thirty values costs more than running it
+_EXISTS = (
+    select(func.count()).select_from(SightingRecord).where(SightingRecord.id == bindparam("id"))
+)
+_INSERT_SIGHTING = insert(SightingRecord)
+_INSERT_VESSEL = insert(SightingVessel)
+_INSERT_PHOTO = insert(SightingPhoto)
 
 _HIT_FIELDS = ("list_id", "entry_id", "listed_name", "listed_imo", "matched_on", "score", "why")
 
@@ -132,34 +141,33 @@ def add_sighting(
     pos = sighting.position
     obs = sighting.observations
     with nullcontext(connection) if connection is not None else store.engine.begin() as conn:
-        exists = conn.execute(
-            select(func.count()).select_from(SightingRecord).where(SightingRecord.id == sighting.id)
-        ).scalar_one()
+        exists = conn.execute(_EXISTS, {"id": sighting.id}).scalar_one()
         if exists:
             return result
         conn.execute(
-            insert(SightingRecord).values(
-                id=sighting.id,
-                asset=sighting.asset,
-                date=sighting.date,
-                observed_at=sighting.at,
-                time_of_day=sighting.time_of_day,
-                lat=pos.lat if pos else None,
-                lon=pos.lon if pos else None,
-                reference=pos.reference if pos else None,
-                distance_km=pos.distance_km if pos else None,
-                bearing_deg=pos.bearing_deg if pos else None,
-                bearing=pos.bearing if pos else None,
-                position_computed=bool(pos and pos.computed),
-                alongside=obs.alongside,
-                hoses_connected=obs.hoses_connected,
-                lights_at_night=obs.lights_at_night,
-                notes=obs.notes,
-                source=sighting.source,
-                report=sighting.model_dump(mode="json"),
-                correlation=correlation.to_json() if correlation else None,
+            _INSERT_SIGHTING,
+            {
+                "id": sighting.id,
+                "asset": sighting.asset,
+                "date": sighting.date,
+                "observed_at": sighting.at,
+                "time_of_day": sighting.time_of_day,
+                "lat": pos.lat if pos else None,
+                "lon": pos.lon if pos else None,
+                "reference": pos.reference if pos else None,
+                "distance_km": pos.distance_km if pos else None,
+                "bearing_deg": pos.bearing_deg if pos else None,
+                "bearing": pos.bearing if pos else None,
+                "position_computed": bool(pos and pos.computed),
+                "alongside": obs.alongside,
+                "hoses_connected": obs.hoses_connected,
+                "lights_at_night": obs.lights_at_night,
+                "notes": obs.notes,
+                "source": sighting.source,
+                "report": sighting.model_dump(mode="json"),
+                "correlation": correlation.to_json() if correlation else None,
                 **stamp,
-            )
+            },
         )
         vessel_rows = [
             {
@@ -181,7 +189,7 @@ def add_sighting(
             for i, v in enumerate(sighting.vessels)
         ]
         if vessel_rows:
-            conn.execute(insert(SightingVessel), vessel_rows)
+            conn.execute(_INSERT_VESSEL, vessel_rows)
         photo_rows = [
             {
                 "id": uuid.uuid5(sighting.id, f"photo:{p.sha256}"),
@@ -195,6 +203,6 @@ def add_sighting(
             for p in {p.sha256: p for p in sighting.photos}.values()
         ]
         if photo_rows:
-            conn.execute(insert(SightingPhoto), photo_rows)
+            conn.execute(_INSERT_PHOTO, photo_rows)
     result.added = True
     return result
