@@ -1,0 +1,293 @@
+"""What every route of the API depends on: the server's settings, the request context
+(store, policy filters, audit of refusals) and authentication.
+
+A route module declares ``p: Auth`` to get the caller (401 without valid credentials) and
+``ctx: Ctx`` to reach the store; :class:`ApiContext` holds the few helpers that enforce the
+API's rules (policy inside the query, a refused read that looks missing, refusals audited)."""
+
+import hashlib
+import hmac
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyarrow as pa
+from fastapi import Depends, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import ColumnElement, Engine, Select, exists, func, select
+from sqlalchemy.orm import Session
+
+from neonwatch.share import audit
+from neonwatch.share.markings import Marking, MarkingError, normalize_level
+from neonwatch.share.policy import READ, Principal, decide
+from neonwatch.share.policy import readable as readable_expr
+from neonwatch.share.users import principal as principal_of
+from neonwatch.share.users import user_for_token
+from neonwatch.sightings.model import Sighting
+from neonwatch.sightings.photos import DEFAULT_MAX_BYTES, PhotoStore
+from neonwatch.store.engine import Store
+from neonwatch.store.publish import DEFAULT_CLASSIFICATION, DEFAULT_RELEASABILITY
+
+SESSION_COOKIE = "neonwatch_session"
+CSRF_COOKIE = "neonwatch_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@dataclass
+class Settings:
+    """How one server runs.
+
+    ``dataset``: an ingested or simulated dataset whose AIS positions sightings are correlated
+    with (none: sightings are stored uncorrelated). ``data_root``: the only folder ``POST
+    /publish`` may load from (none: publishing over HTTP is off). ``publish_group``: the group a
+    user must be in to publish."""
+
+    node: str = field(default_factory=socket.gethostname)
+    photos_dir: Path | None = None
+    max_photo_bytes: int = DEFAULT_MAX_BYTES
+    dataset: Path | None = None
+    data_root: Path | None = None
+    publish_group: str = "publishers"
+    lists_dir: Path | None = None
+    radius_km: float = 10.0
+    window_min: float = 60.0
+    token_ttl: timedelta = timedelta(hours=12)
+    cookie_secure: bool = True
+
+
+class Strict(BaseModel):
+    """A request body that refuses unknown fields (a misspelt field is an error, not ignored)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MarkingIn(Strict):
+    """The markings a new record gets. The originator is always the poster's nation; the
+    classification is in that nation's scheme (default its lowest classified level)."""
+
+    classification: str | None = None
+    releasability: str = DEFAULT_RELEASABILITY
+    group: str | None = Field(default=None, description="default: the poster's only group")
+
+
+def csrf_token(session_token: str) -> str:
+    """The CSRF token that goes with a session token (an HMAC of it: stateless, unforgeable
+    without the HttpOnly session cookie)."""
+    return hmac.new(session_token.encode(), b"neonwatch-csrf", hashlib.sha256).hexdigest()
+
+
+class ApiContext:
+    """The server's state shared by all routes: store, settings, photos, caches."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.engine: Engine = store.engine
+        self.settings = settings
+        self.photos = PhotoStore(settings.photos_dir, max_bytes=settings.max_photo_bytes)
+        self._cache: dict[str, Any] = {}
+        self._hits: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        # the policy filter of one principal on one table, built once: the expression is
+        # immutable, and building it (a CASE over every level of every scheme) costs more
+        # than the query it filters
+        self.readable = lru_cache(maxsize=4096)(self._readable)
+
+    @staticmethod
+    def _readable(p: Principal, model: Any) -> ColumnElement[bool]:
+        return readable_expr(p, model)
+
+    # --- audit -----------------------------------------------------------------------------
+
+    def audit_alone(
+        self, p: Principal | None, action: str, detail: dict[str, Any], **kw: Any
+    ) -> None:
+        """One audit entry in a transaction of its own (refusals: nothing else is written)."""
+        actor = p.user if p else str(kw.pop("actor", "anonymous"))
+        with Session(self.engine) as s, s.begin():
+            audit.append(s, actor, action, **kw, detail=detail)
+
+    def refuse(
+        self, p: Principal, request: Request, status: int, message: str, **extra: Any
+    ) -> HTTPException:
+        """Audit a refused request (who, which route, why) and return the error to raise."""
+        detail = {
+            "method": request.method,
+            "path": request.url.path,
+            "status": status,
+            "error": message,
+            **extra,
+        }
+        self.audit_alone(p, "request.refused", detail)
+        return HTTPException(status, message)
+
+    # --- policy-filtered reads -----------------------------------------------------------
+
+    def page(
+        self,
+        s: Session,
+        p: Principal,
+        model: Any,
+        stmt: Select[Any],
+        order: Sequence[Any],
+        limit: int,
+        offset: int,
+    ) -> tuple[int, list[Any]]:
+        """One page of ``stmt`` and the total count, both filtered by policy in the SQL."""
+        stmt = stmt.where(self.readable(p, model))
+        total = s.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+        rows = list(s.scalars(stmt.order_by(*order).limit(limit).offset(offset)))
+        return int(total), rows
+
+    def get_one(self, s: Session, p: Principal, model: Any, key: Any, rid: uuid.UUID) -> Any:
+        """The row ``rid`` if ``p`` may read it, else None (missing and refused look alike to
+        the reader; the audit entry tells the security officer which it was)."""
+        row = s.scalars(select(model).where(key == rid, self.readable(p, model))).first()
+        if row is None:
+            held = s.execute(select(exists().where(key == rid))).scalar()
+            audit.append(
+                s,
+                p.user,
+                f"{model.__tablename__}.read",
+                model.__tablename__,
+                str(rid),
+                {"found": False, "refused": bool(held)},
+            )
+        return row
+
+    def marking_for(self, p: Principal, m: MarkingIn, request: Request) -> dict[str, str]:
+        """The markings of a record ``p`` creates: originator ``p``'s nation, classification in
+        its scheme; refused unless ``p`` could read a record so marked."""
+        try:
+            level = normalize_level(m.classification or DEFAULT_CLASSIFICATION[p.nation], p.nation)
+            Marking.of(p.nation, level, m.releasability)
+        except (MarkingError, KeyError) as exc:
+            raise self.refuse(p, request, 422, f"marking: {exc}") from None
+        group = m.group
+        if group is None:
+            if len(p.groups) != 1:
+                raise self.refuse(
+                    p,
+                    request,
+                    422,
+                    "marking.group: name the need-to-know group "
+                    f"(yours: {', '.join(sorted(p.groups)) or 'none'})",
+                )
+            group = next(iter(p.groups))
+        out = {
+            "originator_nation": p.nation,
+            "classification": level,
+            "releasability": m.releasability.upper(),
+            "group": group,
+        }
+        decision = decide(p, READ, out)
+        if not decision:
+            raise self.refuse(
+                p,
+                request,
+                422,
+                f"marking: you could not read a record marked so ({decision.reason})",
+            )
+        return out
+
+    # --- reference data, read once per server ------------------------------------------
+
+    def ais(self) -> tuple[Any, pa.Table | None] | None:
+        """The dataset's positions (a lazy scan) and vessels, or None without a dataset."""
+        if self.settings.dataset is None:
+            return None
+        if "ais" not in self._cache:
+            from neonwatch.detect import scan_positions
+            from neonwatch.screen.run import read_vessels
+
+            try:
+                vessels: pa.Table | None = read_vessels(self.settings.dataset)
+            except ValueError:
+                vessels = None
+            self._cache["ais"] = (scan_positions(self.settings.dataset), vessels)
+        return self._cache["ais"]
+
+    def watchlist(self) -> pa.Table:
+        """The watchlists the server screens against (read once)."""
+        if "watchlist" not in self._cache:
+            from neonwatch.screen.run import default_watchlist
+
+            self._cache["watchlist"] = default_watchlist(self.settings.lists_dir)[0]
+        return self._cache["watchlist"]
+
+    def hits(self, sighting: Sighting) -> list[list[dict[str, Any]]]:
+        """The watchlist hits of each observed vessel, memoised per identity (the lists are
+        read once per server; matching one vessel costs more than storing a sighting)."""
+        from neonwatch.sightings import list_hits
+
+        out = []
+        for v in sighting.vessels:
+            key = (v.mmsi, v.imo, v.name, v.painted_name)
+            if key not in self._hits:
+                if len(self._hits) > 10_000:
+                    self._hits.clear()
+                one = sighting.model_copy(update={"vessels": [v]})
+                self._hits[key] = list_hits(one, self.watchlist())[0]
+            out.append([dict(h) for h in self._hits[key]])
+        return out
+
+
+def context(request: Request) -> ApiContext:
+    """The server's :class:`ApiContext` (set by ``create_app``)."""
+    ctx: ApiContext = request.app.state.ctx
+    return ctx
+
+
+def _unauthorized(why: str) -> HTTPException:
+    return HTTPException(401, why, headers={"WWW-Authenticate": "Bearer"})
+
+
+def authenticate(request: Request) -> Principal:
+    """The caller, from a bearer token or the session cookie (with its CSRF header on a
+    state-changing request); 401 without valid credentials."""
+    found = getattr(request.state, "principal", None)
+    if isinstance(found, Principal):
+        return found
+    ctx = context(request)
+    header = request.headers.get("authorization")
+    via_cookie = False
+    if header:
+        kind, _, value = header.partition(" ")
+        if kind.lower() != "bearer" or not value.strip():
+            raise _unauthorized("Authorization: expected 'Bearer <token>'")
+        token = value.strip()
+    else:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        via_cookie = True
+    if not token:
+        raise _unauthorized(
+            "not authenticated: send 'Authorization: Bearer <token>' (POST /api/v1/login)"
+        )
+    with Session(ctx.engine) as s:
+        user = user_for_token(s, token)
+        if user is None:
+            raise _unauthorized("invalid or expired token")
+        p = principal_of(user)
+    if via_cookie and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent, csrf_token(token)):
+            request.state.principal = p
+            raise ctx.refuse(
+                p,
+                request,
+                403,
+                f"CSRF check failed: send the {CSRF_HEADER} header given at login",
+            )
+    request.state.principal = p
+    return p
+
+
+Auth = Annotated[Principal, Depends(authenticate)]
+Ctx = Annotated[ApiContext, Depends(context)]
