@@ -26,7 +26,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from neonwatch.api import auth, events, publish, sightings, vessels
+from neonwatch.api import (  # the web picture's routes
+    auth,
+    events,
+    exports,
+    picture,
+    publish,
+    reports,
+    sightings,
+    vessels,
+    views,
+)
 from neonwatch.api.deps import (
     CSRF_HEADER,
     SESSION_COOKIE,
@@ -38,6 +48,7 @@ from neonwatch.api.deps import (
 from neonwatch.api.records import NOT_FOUND, PREFIX, error_lines
 from neonwatch.share.policy import Principal
 from neonwatch.store.engine import Store
+from neonwatch.web import mount_web
 
 __all__ = [
     "CSRF_HEADER",
@@ -55,6 +66,8 @@ _MULTIPART_SLACK = 64 * 1024  # multipart headers and boundaries around one phot
 
 # the route modules, each an APIRouter under /api/v1
 ROUTERS = (auth.router, vessels.router, events.router, sightings.router, publish.router)
+# the web picture: views with area and list-hit filters, exports, reports, tracks, basemap
+WEB_ROUTERS = (views.router, picture.router, exports.router, reports.router)
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
@@ -123,6 +136,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    for router in WEB_ROUTERS:
+        app.include_router(router)
+    mount_web(app)  # the pages at / (static; all their data comes from /api/v1)
     return app
 
 

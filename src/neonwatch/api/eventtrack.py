@@ -34,7 +34,9 @@ def _iso(ms: float) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat().replace("+00:00", "Z")
 
 
-def speeds_kn(t_ms: npt.NDArray[np.int64], lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def speeds_kn(
+    t_ms: npt.NDArray[np.int64], lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """Speed over ground (knots) implied by each position and the one before it (NaN for the
     first, and where two positions share a time)."""
     out = np.full(len(t_ms), np.nan)
@@ -106,7 +108,9 @@ def event_track(
         .collect()
     )
     vessels: list[dict[str, Any]] = []
-    tracks: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
+    tracks: list[
+        tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+    ] = []
     for mmsi in mmsis:
         one = frame.filter(pl.col("mmsi") == mmsi)
         t = one["t"].to_numpy().astype(np.int64)

@@ -52,7 +52,7 @@ class Feature:
 
     @property
     def kind(self) -> str | None:
-        """"Point", "LineString" or None."""
+        """ "Point", "LineString" or None."""
         usable = [c for c in self.coords if all(math.isfinite(v) for v in c)]
         if not usable:
             return None
@@ -80,7 +80,10 @@ def geometry_json(f: Feature) -> dict[str, Any] | None:
     if kind is None:
         return None
     pts = f.points()
-    return {"type": kind, "coordinates": list(pts[0]) if kind == "Point" else [list(p) for p in pts]}
+    return {
+        "type": kind,
+        "coordinates": list(pts[0]) if kind == "Point" else [list(p) for p in pts],
+    }
 
 
 def to_geojson(features: Sequence[Feature], banner: str, title: str = "") -> bytes:
@@ -200,7 +203,11 @@ def to_geoparquet(features: Sequence[Feature], banner: str, title: str = "") -> 
     if pts:
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
         column["bbox"] = [min(xs), min(ys), max(xs), max(ys)]
-    geo = {"version": GEOPARQUET_VERSION, "primary_column": "geometry", "columns": {"geometry": column}}
+    geo = {
+        "version": GEOPARQUET_VERSION,
+        "primary_column": "geometry",
+        "columns": {"geometry": column},
+    }
     meta = dict(table.schema.metadata or {})
     meta[b"geo"] = json.dumps(geo).encode()
     meta[b"neonwatch:marking"] = banner.encode()
