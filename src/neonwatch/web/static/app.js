@@ -205,8 +205,8 @@ const NW = (() => {
 
   // Leaflet map with the Natural Earth land from /api/v1/geo/land (no tile server)
   function landMap(el, opts = {}) {
-    const map = L.map(el, Object.assign({ worldCopyJump: true, preferCanvas: true }, opts));
-    const land = L.geoJSON(null, { style: { color: "#9a8f6e", weight: 0.5, fillColor: "#efe9d9", fillOpacity: 1 },
+    const map = L.map(el, Object.assign({ worldCopyJump: true }, opts));
+    const land = L.geoJSON(null, { style: { color: "#e6dfcb", weight: 1, fillColor: "#e6dfcb", fillOpacity: 1 },
       interactive: false }).addTo(map);
     let last = "";
     async function refresh() {
