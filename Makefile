@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 DEMO_OUT ?= neonwatch-demo
 
-.PHONY: demo test lint bench clean venv postgres
+.PHONY: demo test lint bench clean venv postgres chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ postgres:
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 && exit 0; sleep 1; done; \
 	  echo "PostgreSQL on 127.0.0.1:5432 is not up; the store tests need it" >&2; exit 1
 
+## chromium: Debian's chromium for the web tests (Playwright drives it; no browser download)
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium)
+
 ## test: install what the tests need and run lint, types and the whole suite (SQLite and PostgreSQL)
-test: venv postgres
+test: venv postgres chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -369,6 +369,25 @@ def demo(
         f"\nevents in {escape(str(out))}/events/ and {escape(str(out))}/simulated/events/ "
         "(events.parquet, events.geojson)"
     )
+    _print_picture_demo(result)
+
+
+def _print_picture_demo(result: Any) -> None:
+    """The demo's last step: the web picture on its data, and how to open it."""
+    from neonwatch.demo import picture_demo
+
+    pic = picture_demo(result)
+    out_console.print()
+    out_console.print(
+        f"[bold]web picture[/bold]: {pic.vessels:,} vessel rows, {pic.events:,} events and "
+        f"{pic.sightings} real sightings (Japan MOD cases) in {escape(str(pic.db))}"
+    )
+    out_console.print(
+        f"  user [bold]{pic.username}[/bold] (CAN, SECRET, group maritime-picture), "
+        f"password [bold]{escape(pic.password)}[/bold] (generated for this demo store only)"
+    )
+    out_console.print(f"  serve it:  {escape(pic.command)}")
+    out_console.print(f"  then open: {pic.url}")
 
 
 DETECT_HELP = (

@@ -112,3 +112,54 @@ def detect_demo(result: DemoResult) -> DemoResult:
         out_dir / "simulated", result.sim_events, out=out_dir / "simulated" / "screen"
     )
     return result
+
+
+# --- the web picture on the demo's data --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PictureDemo:
+    """How to open the web picture on the demo's data: the store, the user, the command."""
+
+    db: Path
+    username: str
+    password: str  # generated for this demo store only; never a default credential
+    vessels: int
+    events: int
+    sightings: int
+    command: str
+    url: str
+
+
+def picture_demo(result: DemoResult, port: int = 8000) -> PictureDemo:
+    """Publish the simulated vessels, events and risk into a fresh SQLite store under the demo
+    folder, load the real cases as sightings, create the user ``demo-analyst`` (CAN, SECRET,
+    group maritime-picture) with a password generated now, and say how to serve it."""
+    import secrets
+
+    from neonwatch.web.setup import picture_store
+
+    sim = result.out / "simulated"
+    db = (result.out / "picture.db").resolve()
+    db.unlink(missing_ok=True)  # a fresh store, so the printed password is the one that works
+    password = secrets.token_urlsafe(12)
+    made = picture_store(
+        f"sqlite:///{db}",
+        sim,
+        events=sim / "events",
+        screen=sim / "screen" if (sim / "screen").is_dir() else None,
+        password=password,
+    )
+    command = (
+        f"neonwatch serve --db {db} --dataset {sim.resolve()} --port {port} --insecure-cookies"
+    )
+    return PictureDemo(
+        db,
+        made.username,
+        password,
+        made.vessels,
+        made.events,
+        made.sightings,
+        command,
+        f"http://127.0.0.1:{port}/",
+    )

@@ -27,7 +27,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from neonwatch.api import auth, events, publish, sightings, vessels
+from neonwatch.api import (  # the web picture's routes
+    auth,
+    events,
+    exports,
+    picture,
+    publish,
+    reports,
+    sightings,
+    vessels,
+    views,
+)
 from neonwatch.api.deps import (
     CSRF_HEADER,
     SESSION_COOKIE,
@@ -39,6 +49,7 @@ from neonwatch.api.deps import (
 from neonwatch.api.records import NOT_FOUND, PREFIX, error_lines
 from neonwatch.share.policy import Principal
 from neonwatch.store.engine import Store
+from neonwatch.web import mount_web
 
 __all__ = [
     "CSRF_HEADER",
@@ -56,6 +67,8 @@ _MULTIPART_SLACK = 64 * 1024  # multipart headers and boundaries around one phot
 
 # the route modules, each an APIRouter under /api/v1
 ROUTERS = (auth.router, vessels.router, events.router, sightings.router, publish.router)
+# the web picture: views with area and list-hit filters, exports, reports, tracks, basemap
+WEB_ROUTERS = (views.router, picture.router, exports.router, reports.router)
 
 
 class BodyLimit:
@@ -135,6 +148,9 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    for router in WEB_ROUTERS:
+        app.include_router(router)
+    mount_web(app)  # the pages at / (static; all their data comes from /api/v1)
     return app
 
 
