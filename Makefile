@@ -23,9 +23,11 @@ postgres:
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 && exit 0; sleep 1; done; \
 	  echo "PostgreSQL on 127.0.0.1:5432 is not up; the store tests need it" >&2; exit 1
 
-## chromium: Debian's chromium for the web tests (Playwright drives it; no browser download)
+## chromium: Debian's chromium for the web tests (Playwright drives it; no browser download),
+## and a Japanese font so the screenshots show 秘 and 極秘 rather than empty boxes
 chromium:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium)
+	@command -v chromium >/dev/null && dpkg -s fonts-ipafont-gothic >/dev/null 2>&1 || \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-ipafont-gothic)
 
 ## test: install what the tests need and run lint, types and the whole suite (SQLite and PostgreSQL)
 test: venv postgres chromium

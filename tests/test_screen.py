@@ -433,3 +433,14 @@ def test_cli_screen_json(tmp_path: Path) -> None:
 def test_nothing_to_match_is_no_hits(lists: pa.Table) -> None:
     for vessels in (pa.table({"name": ["X", None]}), pa.table({"mmsi": [1]})):
         assert match_vessels(vessels, lists).num_rows == 0
+
+
+def test_evidence_counts_only_what_is_left_out() -> None:
+    """One or two pieces of evidence are listed as they are; past three, how many more."""
+    import polars as pl
+
+    from neonwatch.screen.risk import _join_evidence
+
+    df = pl.DataFrame({"g": [1, 2, 2, 2, 2, 2], "t": ["a", "b", "c", "d", "e", "b"]})
+    got = df.group_by("g", maintain_order=True).agg(_join_evidence(pl.col("t")).alias("e"))
+    assert got["e"].to_list() == ["a", "b; c; d (and 1 more)"]

@@ -18,14 +18,15 @@ from neonwatch.store.models import Event, Risk
 router = APIRouter(prefix=PREFIX, tags=["events"])
 
 
-def _risk_key(s: Session) -> ColumnElement[Any]:
+def risk_key(s: Session) -> ColumnElement[Any]:
     """Event.event_id as the text screening writes in Risk.subject_id."""
     if s.get_bind().dialect.name == "postgresql":
         return func.lower(cast(Event.event_id, String))
     return func.lower(sa_type_coerce(Event.event_id, String))  # 32 hex digits on SQLite
 
 
-def _risk_subject(s: Session) -> ColumnElement[Any]:
+def risk_subject(s: Session) -> ColumnElement[Any]:
+    """Risk.subject_id in the form risk_key gives (lower case, no hyphens on SQLite)."""
     if s.get_bind().dialect.name == "postgresql":
         return func.lower(Risk.subject_id)
     return func.replace(func.lower(Risk.subject_id), "-", "")
@@ -89,7 +90,7 @@ def list_events(
             stmt = stmt.where(
                 exists().where(
                     Risk.subject == "event",
-                    _risk_subject(s) == _risk_key(s),
+                    risk_subject(s) == risk_key(s),
                     Risk.score >= min_risk,
                     ctx.readable(p, Risk),
                 )

@@ -20,7 +20,7 @@ from sqlalchemy import Select, String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from neonwatch.api.deps import ApiContext, Auth, Ctx, Limit, Offset
-from neonwatch.api.events import _risk_key, _risk_subject, events_out
+from neonwatch.api.events import events_out, risk_key, risk_subject
 from neonwatch.api.records import PREFIX, record, to_json, utc
 from neonwatch.api.sightings import sightings_out
 from neonwatch.share import audit
@@ -149,7 +149,7 @@ class EventFilter:
         box = parse_bbox(self.bbox)
         if box is not None:
             stmt = stmt.where(_in_bbox(Event.lat, Event.lon, box))
-        event_risk = [Risk.subject == "event", _risk_subject(s) == _risk_key(s)]
+        event_risk = [Risk.subject == "event", risk_subject(s) == risk_key(s)]
         if self.min_risk is not None:
             stmt = stmt.where(
                 exists().where(*event_risk, Risk.score >= self.min_risk, ctx.readable(p, Risk))

@@ -221,7 +221,7 @@ def _join_evidence(texts: pl.Expr, limit: int = 3) -> pl.Expr:
     """Up to ``limit`` distinct pieces of evidence joined by "; ", with how many more."""
     distinct = texts.unique(maintain_order=True)
     head = distinct.head(limit).str.join("; ")
-    more = distinct.len() - limit
+    more = distinct.len().cast(pl.Int64) - limit  # len() is unsigned: 1 - 3 must not wrap
     return pl.when(more > 0).then(head + pl.format(" (and {} more)", more)).otherwise(head)
 
 
