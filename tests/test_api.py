@@ -224,6 +224,21 @@ def test_every_route_but_login_answers_401_without_credentials(client: TestClien
     assert client.get("/openapi.json").json()["paths"]["/api/v1/events"]
 
 
+def test_an_oversized_body_without_credentials_gets_401_not_413(client: TestClient) -> None:
+    """The size check runs before the body is read, but after the credentials: who may not
+    post learns nothing, not even the size limit."""
+    big = b"x" * (2 * 1024 * 1024)
+    sid = str(uuid.uuid4())
+    for url in ("/api/v1/sightings", f"/api/v1/sightings/{sid}/photos"):
+        client.cookies.clear()  # the login below sets the session cookie
+        for headers in ({}, {"Authorization": "Bearer nope"}):
+            r = client.post(url, content=big, headers=headers)
+            assert r.status_code == 401, (url, headers, r.text)
+            assert "too large" not in r.text
+        r = client.post(url, content=big, headers=_login(client, "kenji"))
+        assert r.status_code == 413 and "too large" in r.json()["detail"], r.text
+
+
 def test_login_and_wrong_passwords(client: TestClient, store: Store) -> None:
     r = client.post("/api/v1/login", json={"username": "kenji", "password": PASSWORD})
     assert r.status_code == 200

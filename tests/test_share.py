@@ -9,6 +9,7 @@ import itertools
 import json
 import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -286,6 +287,37 @@ def test_cli_audit_verify_ok(store: Store) -> None:
     out = CliRunner().invoke(app, ["audit", "verify", "--db", url])
     assert out.exit_code == 0, out.output
     assert "intact: 3 entries" in out.stdout
+
+
+def test_entries_cut_off_the_end_are_found_with_an_anchor(store: Store, tmp_path: Path) -> None:
+    """Removing the newest entries leaves a valid shorter chain; the anchor kept outside the
+    store tells. Via the CLI: --record appends the head, a later --anchor check fails."""
+    _fill_audit(store, 5)
+    url = store.engine.url.render_as_string(hide_password=False)
+    anchors = tmp_path / "audit-anchors.jsonl"
+    out = CliRunner().invoke(app, ["audit", "verify", "--db", url, "--anchor", str(anchors)])
+    assert out.exit_code == 0, out.output  # no anchor yet: nothing to hold the chain to
+    out = CliRunner().invoke(
+        app, ["audit", "verify", "--db", url, "--anchor", str(anchors), "--record"]
+    )
+    assert out.exit_code == 0, out.output
+    held = audit.read_anchor(anchors)
+    assert held is not None and (held.seq, held.hash) == (5, _verify(store).last_hash)
+    _fill_audit(store, 2)  # the log grows past the anchor: still fine
+    out = CliRunner().invoke(app, ["audit", "verify", "--db", url, "--anchor", str(anchors)])
+    assert out.exit_code == 0, out.output
+    with Session(store.engine) as session, session.begin():
+        session.execute(delete(AuditEntry).where(AuditEntry.seq >= 4))
+    assert _verify(store).ok  # the chain alone cannot tell
+    out = CliRunner().invoke(
+        app, ["audit", "verify", "--db", url, "--anchor", str(anchors), "--json"]
+    )
+    assert out.exit_code == 1
+    verdict = json.loads(out.stdout)
+    assert verdict["first_bad_seq"] == 4 and "removed" in verdict["reason"]
+    anchors.write_text("not json\n")
+    out = CliRunner().invoke(app, ["audit", "verify", "--db", url, "--anchor", str(anchors)])
+    assert out.exit_code == 2 and "not an audit anchor" in out.output
 
 
 # --- originator control ---------------------------------------------------------------------

@@ -1270,24 +1270,42 @@ audit_app = typer.Typer(
 @audit_app.command("verify")
 def audit_verify(
     db: DbOption = None,
+    anchor: Annotated[
+        Path | None,
+        typer.Option(
+            "--anchor",
+            help="A file of anchors kept outside the store: the chain must still hold the last "
+            "anchored entry (finds entries cut off the end); with --record, append the head.",
+        ),
+    ] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="After a good check, append the head to --anchor.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
 ) -> None:
     """Check the chain; exit 1 naming the first altered, removed or reordered entry."""
     from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import Session
 
-    from neonwatch.share.audit import verify
+    from neonwatch.share.audit import read_anchor, record_anchor, verify
     from neonwatch.store import open_store
 
+    if record and anchor is None:
+        raise _fail("--record needs --anchor FILE (where to keep the head)")
     try:
+        expected = read_anchor(anchor) if anchor is not None else None
         store = open_store(db)
         try:
             with Session(store.engine) as session:
-                result = verify(session)
+                result = verify(session, expected)
         finally:
             store.close()
+        if record and anchor is not None and result.ok:
+            record_anchor(anchor, result)
     except SQLAlchemyError as exc:
         raise _fail(f"store: {str(exc).splitlines()[0]}") from None
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
     if as_json:
         print(json.dumps(result.to_json()))
     elif result.ok:

@@ -72,7 +72,8 @@ WEB_ROUTERS = (views.router, picture.router, exports.router, reports.router)
 
 
 class BodyLimit:
-    """Refuse oversized bodies from their Content-Length, before reading them (413).
+    """Refuse oversized bodies from their Content-Length, before reading them (413); a
+    request without valid credentials gets its 401 first, as on every other route.
 
     A plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` costs a task group and two
     streams on every request."""
@@ -87,16 +88,20 @@ class BodyLimit:
             limit = self.max_photo if scope["path"].endswith("/photos") else self.max_json
             length = Headers(scope=scope).get("content-length")
             if length is not None and length.isdigit() and int(length) > limit:
-                response = JSONResponse(
-                    {
-                        "detail": f"request body too large: {int(length):,} bytes, over the limit "
-                        f"of {limit:,} bytes"
-                    },
-                    413,
-                )
+                response = await self._refusal(scope, int(length), limit)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _refusal(scope: Scope, length: int, limit: int) -> JSONResponse:
+        if scope["path"] != f"{PREFIX}/login":
+            try:
+                await run_in_threadpool(authenticate, Request(scope))
+            except HTTPException as http:  # no body is read to say so
+                return JSONResponse({"detail": http.detail}, http.status_code, headers=http.headers)
+        detail = f"request body too large: {length:,} bytes, over the limit of {limit:,} bytes"
+        return JSONResponse({"detail": detail}, 413)
 
 
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:

@@ -8,8 +8,10 @@ serialised (a transaction-scoped advisory lock plus ``SELECT ... FOR UPDATE`` of
 on PostgreSQL; the write lock taken up front on SQLite, its single writer), so two writers
 cannot both chain onto the same entry.
 
-Limit: the chain alone cannot tell a log whose *latest* entries were cut off from a shorter
-log; keep the last hash elsewhere (``verify`` returns it) to detect truncation.
+The chain alone cannot tell a log whose *latest* entries were cut off from a shorter log. An
+**anchor** closes that gap: :func:`record_anchor` appends the head (seq and hash) to a file kept
+outside the database (another machine, write-once storage, the partner's node), and
+:func:`verify` given that anchor fails when the anchored entry is gone or differs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, text, update
@@ -143,8 +146,57 @@ class VerifyResult:
         }
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk the chain in ``seq`` order and find the first altered, removed or reordered entry."""
+@dataclass(frozen=True)
+class Anchor:
+    """A chain head recorded outside the store: entry ``seq`` had hash ``hash``."""
+
+    seq: int
+    hash: str
+    recorded_at: str = ""
+
+
+def read_anchor(path: Path) -> Anchor | None:
+    """The latest anchor in ``path`` (JSON lines), None for a missing or empty file."""
+    if not path.exists():
+        return None
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    if not lines:
+        return None
+    try:
+        raw = json.loads(lines[-1])
+        return Anchor(int(raw["seq"]), str(raw["hash"]), str(raw.get("recorded_at", "")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: the last line is not an audit anchor ({exc})") from None
+
+
+def record_anchor(path: Path, result: VerifyResult) -> Anchor:
+    """Append the head of a verified chain to ``path`` (one JSON line)."""
+    if not result.ok:
+        raise ValueError("the chain is broken: nothing to anchor")
+    anchor = Anchor(result.entries, result.last_hash, _ts(utcnow()))
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(anchor.__dict__) + "\n")
+    return anchor
+
+
+def verify(session: Session, anchor: Anchor | None = None) -> VerifyResult:
+    """Walk the chain in ``seq`` order and find the first altered, removed or reordered entry;
+    with an ``anchor``, also that the anchored entry is still there with its hash (entries cut
+    off the end)."""
+    result = _walk(session, anchor)
+    if result.ok and anchor is not None and result.entries < anchor.seq:
+        return VerifyResult(
+            False,
+            result.entries + 1,
+            f"entries {result.entries + 1} to {anchor.seq} were removed: the chain ends at "
+            f"{result.entries} but entry {anchor.seq} was anchored",
+            result.entries,
+            result.last_hash,
+        )
+    return result
+
+
+def _walk(session: Session, anchor: Anchor | None) -> VerifyResult:
     prev = GENESIS
     expected = 1
     n = 0
@@ -160,6 +212,10 @@ def verify(session: Session) -> VerifyResult:
         )
         if entry_hash(prev, content) != e.hash:
             return VerifyResult(False, e.seq, f"entry {e.seq} was altered (hash mismatch)", n, prev)
+        if anchor is not None and e.seq == anchor.seq and e.hash != anchor.hash:
+            return VerifyResult(
+                False, e.seq, f"entry {e.seq} differs from its anchor (hash mismatch)", n, prev
+            )
         prev = e.hash
         expected += 1
         n += 1
