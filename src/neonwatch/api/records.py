@@ -67,9 +67,13 @@ def _columns(table: Any, skip: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(c.key for c in table.columns if c.key not in MARKING_COLUMNS and c.key not in skip)
 
 
-def record(row: Any, reader: Principal, skip: Sequence[str] = ()) -> dict[str, Any]:
-    """A row as JSON, its markings under ``markings``."""
-    out = {c: to_json(getattr(row, c)) for c in _columns(row.__table__, tuple(skip))}
+def record(
+    row: Any, reader: Principal, skip: Sequence[str] = (), table: Any = None
+) -> dict[str, Any]:
+    """A row as JSON, its markings under ``markings``. ``row`` is an ORM object, or a plain
+    SQL row of ``table`` (lighter: lists read their child rows that way)."""
+    cols = _columns(row.__table__ if table is None else table, tuple(skip))
+    out = {c: to_json(getattr(row, c)) for c in cols}
     out["markings"] = markings(row, reader)
     return out
 

@@ -2,13 +2,13 @@
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, File, HTTPException, Query, Request, Response, UploadFile
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from neonwatch.api.deps import ApiContext, Auth, Ctx, Limit, MarkingIn, Offset
 from neonwatch.api.records import NOT_FOUND, PREFIX, record, to_json
@@ -19,6 +19,8 @@ from neonwatch.sightings.photos import sniff
 from neonwatch.store.models import MARKING_COLUMNS, SightingPhoto, SightingRecord, SightingVessel
 
 router = APIRouter(prefix=PREFIX, tags=["sightings"])
+_VESSELS = cast(Table, SightingVessel.__table__)
+_PHOTOS = cast(Table, SightingPhoto.__table__)
 
 
 class SightingIn(Sighting):
@@ -35,18 +37,19 @@ def sightings_out(
     vessels: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in ids}
     pics: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in ids}
     if ids:
-        for v in s.scalars(
-            select(SightingVessel)
-            .where(SightingVessel.sighting_id.in_(ids), ctx.readable(p, SightingVessel))
-            .order_by(SightingVessel.position)
+        # plain SQL rows, not ORM objects: a list renders some sixty of these
+        skip = ("id", "sighting_id")
+        for table, model, into, order in (
+            (_VESSELS, SightingVessel, vessels, SightingVessel.position),
+            (_PHOTOS, SightingPhoto, pics, SightingPhoto.sha256),
         ):
-            vessels[v.sighting_id].append(record(v, p, skip=("id", "sighting_id")))
-        for ph in s.scalars(
-            select(SightingPhoto)
-            .where(SightingPhoto.sighting_id.in_(ids), ctx.readable(p, SightingPhoto))
-            .order_by(SightingPhoto.sha256)
-        ):
-            pics[ph.sighting_id].append(record(ph, p, skip=("id", "sighting_id")))
+            rows_of = s.execute(
+                select(table)
+                .where(model.sighting_id.in_(ids), ctx.readable(p, model))
+                .order_by(order)
+            )
+            for child in rows_of:
+                into[child.sighting_id].append(record(child, p, skip, table=table))
     out = []
     for r in rows:
         item = record(r, p, skip=("report",))
@@ -67,7 +70,7 @@ def list_sightings(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Sightings the caller may read (``since``/``until``: UTC dates, inclusive)."""
-    stmt = select(SightingRecord)
+    stmt = select(SightingRecord).options(defer(SightingRecord.report))  # not in the list
     if since is not None:
         stmt = stmt.where(SightingRecord.date >= since)
     if until is not None:
