@@ -75,6 +75,7 @@ async def _client(
     lat: dict[str, list[float]],
     acked: list[str],
     think: float,
+    phase: str,
 ) -> int:
     headers = {"Authorization": f"Bearer {token}"}
     n = 0
@@ -95,7 +96,7 @@ async def _client(
             return None
 
         while time.monotonic() < until:
-            body = _report(i, seq, "paced" if think else "saturated")
+            body = _report(i, seq, phase)
             seq += 1
             r = await call("post", "POST", "/api/v1/sightings", json=body)
             if r is None:
@@ -121,14 +122,14 @@ def _pct(values: list[float], q: float) -> float:
 
 
 async def _drive(
-    base: str, token: str, clients: int, seconds: float, think: float
+    base: str, token: str, clients: int, seconds: float, think: float, phase: str
 ) -> tuple[Any, ...]:
     lat: dict[str, list[float]] = defaultdict(list)
     acked: list[str] = []
     until = time.monotonic() + seconds
     t0 = time.perf_counter()
     counts = await asyncio.gather(
-        *(_client(i, base, token, until, lat, acked, think) for i in range(clients))
+        *(_client(i, base, token, until, lat, acked, think, phase) for i in range(clients))
     )
     return sum(counts), time.perf_counter() - t0, lat, acked
 
@@ -151,6 +152,7 @@ def main() -> None:
         default=30.0,
         help="Then this long with no waiting at all (the server's ceiling; 0: skip).",
     )
+    ap.add_argument("--warmup", type=float, default=5.0, help="Unmeasured seconds first.")
     ap.add_argument("--workers", type=int, default=2, help="Server processes (2 cores: 2).")
     ap.add_argument("--keep", action="store_true", help="Keep the benchmark database.")
     args = ap.parse_args()
@@ -214,13 +216,15 @@ def main() -> None:
             raise SystemExit("the server did not start")
         login = httpx.post(f"{base}/api/v1/login", json={"username": "bench", "password": PASSWORD})
         token = login.json()["token"]
+        # a few unmeasured seconds first: connection pools fill, statements get prepared
+        warm = asyncio.run(_drive(base, token, args.clients, args.warmup, args.think, "warmup"))
         phases = [("paced", args.seconds, args.think)]
         if args.saturate_seconds > 0:
             phases.append(("saturated", args.saturate_seconds, 0.0))
         results = {}
-        all_acked: list[str] = []
+        all_acked: list[str] = list(warm[3])
         for phase, seconds, think in phases:
-            results[phase] = asyncio.run(_drive(base, token, args.clients, seconds, think))
+            results[phase] = asyncio.run(_drive(base, token, args.clients, seconds, think, phase))
             all_acked += results[phase][3]
         proc.terminate()
         proc.wait(30)

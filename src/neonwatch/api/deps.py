@@ -239,6 +239,12 @@ class ApiContext:
             self._cache["ais"] = (scan_positions(self.settings.dataset), vessels)
         return self._cache["ais"]
 
+    def warm(self) -> None:
+        """Read the watchlists (and the dataset's scan) now, before the first request, so the
+        first sightings posted do not wait for them."""
+        self.watchlist()
+        self.ais()
+
     def watchlist(self) -> pa.Table:
         """The watchlists the server screens against (read once)."""
         if "watchlist" not in self._cache:

@@ -55,7 +55,9 @@ def app_from_env() -> FastAPI:
     """The app of one worker process, from :data:`ENV_CONFIG` (set by :func:`run`)."""
     raw = json.loads(os.environ[ENV_CONFIG])
     engine = make_engine(raw["url"], **_engine_options(raw["url"], raw["pool"]))
-    return create_app(Store(engine), _settings_from_json(raw["settings"]))
+    app = create_app(Store(engine), _settings_from_json(raw["settings"]))
+    app.state.ctx.warm()
+    return app
 
 
 def run(
@@ -74,8 +76,10 @@ def run(
     if workers <= 1:
         engine = make_engine(url, **_engine_options(url, pool))
         store = Store(engine)
+        app = create_app(store, settings)
+        app.state.ctx.warm()
         try:
-            uvicorn.run(create_app(store, settings), host=host, port=port, log_level=log_level)
+            uvicorn.run(app, host=host, port=port, log_level=log_level)
         finally:
             store.close()
         return
