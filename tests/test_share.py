@@ -34,6 +34,7 @@ from neonwatch.share.policy import ACTIONS, Principal, decide, permitted, readab
 from neonwatch.share.users import check_password, create_user, issue_token, user_for_token
 from neonwatch.store import AuditEntry, Event, Store, User
 from neonwatch.store.engine import alembic_config
+from neonwatch.store.models import AuditPending
 
 # --- fixtures (PostgreSQL database: pg_url in conftest.py) ----------------------------------
 
@@ -267,7 +268,9 @@ def test_concurrent_appends_do_not_fork_the_chain(store: Store) -> None:
         try:
             for i in range(8):
                 with Session(store.engine) as session, session.begin():
-                    audit.append(session, f"w{k}", "write", "events", str(i))
+                    # keys that look like the entry's own: the hash must cover them as given
+                    trap = {"seq": -1, "nested": {"seq": -1, "ts": "x"}, "note": '極秘 "seq":-1,'}
+                    audit.append(session, f"w{k}", "write", "events", str(i), trap)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -279,6 +282,18 @@ def test_concurrent_appends_do_not_fork_the_chain(store: Store) -> None:
     assert errors == []
     result = _verify(store)
     assert result.ok and result.entries == 32, result.reason
+
+
+def test_a_rolled_back_append_leaves_no_gap(store: Store) -> None:
+    _fill_audit(store, 2)
+    with pytest.raises(RuntimeError), Session(store.engine) as session, session.begin():
+        audit.append(session, "alice", "write", "events", "gone")
+        raise RuntimeError("the write failed after its audit entry")
+    _fill_audit(store, 1)
+    result = _verify(store)
+    assert result.ok and result.entries == 3, result.reason
+    with Session(store.engine) as session:  # PostgreSQL chains at COMMIT: nothing left pending
+        assert session.scalar(select(func.count()).select_from(AuditPending)) == 0
 
 
 def test_cli_audit_verify_ok(store: Store) -> None:

@@ -97,7 +97,7 @@ class BodyLimit:
     async def _refusal(scope: Scope, length: int, limit: int) -> JSONResponse:
         if scope["path"] != f"{PREFIX}/login":
             try:
-                await run_in_threadpool(authenticate, Request(scope))
+                await authenticate(Request(scope))
             except HTTPException as http:  # no body is read to say so
                 return JSONResponse({"detail": http.detail}, http.status_code, headers=http.headers)
         detail = f"request body too large: {length:,} bytes, over the limit of {limit:,} bytes"
@@ -126,7 +126,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         p: Principal | None = getattr(request.state, "principal", None)
         if p is None and request.url.path != f"{PREFIX}/login":
             try:
-                p = await run_in_threadpool(authenticate, request)
+                p = await authenticate(request)
             except HTTPException as http:
                 return JSONResponse({"detail": http.detail}, http.status_code, headers=http.headers)
         lines = error_lines(exc.errors())

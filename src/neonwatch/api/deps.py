@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 import pyarrow as pa
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Engine, Select, exists, func, select
 from sqlalchemy.orm import Session
@@ -110,13 +111,21 @@ class ApiContext:
     def _readable(p: Principal, model: Any) -> ColumnElement[bool]:
         return readable_expr(p, model)
 
+    def cached_principal(self, token: str) -> Principal | None:
+        """The principal of ``token`` if it was looked up less than
+        :data:`TOKEN_CACHE_SECONDS` ago (no database work: safe on the event loop)."""
+        cached = self._tokens.get(token)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        return None
+
     def principal_for(self, token: str) -> Principal | None:
         """The principal of a valid token, from the store at most every
         :data:`TOKEN_CACHE_SECONDS` (and never past the token's expiry)."""
+        cached = self.cached_principal(token)
+        if cached is not None:
+            return cached
         now = time.monotonic()
-        cached = self._tokens.get(token)
-        if cached is not None and cached[1] > now:
-            return cached[0]
         with Session(self.engine) as s:
             found = token_principal(s, token)
         if found is None:
@@ -274,8 +283,9 @@ class ApiContext:
         return out
 
 
-def context(request: Request) -> ApiContext:
-    """The server's :class:`ApiContext` (set by ``create_app``)."""
+async def context(request: Request) -> ApiContext:
+    """The server's :class:`ApiContext` (set by ``create_app``). ``async`` because FastAPI runs
+    a plain ``def`` dependency in its thread pool: a hand-off per request per dependency."""
     ctx: ApiContext = request.app.state.ctx
     return ctx
 
@@ -284,13 +294,16 @@ def _unauthorized(why: str) -> HTTPException:
     return HTTPException(401, why, headers={"WWW-Authenticate": "Bearer"})
 
 
-def authenticate(request: Request) -> Principal:
+async def authenticate(request: Request) -> Principal:
     """The caller, from a bearer token or the session cookie (with its CSRF header on a
-    state-changing request); 401 without valid credentials."""
+    state-changing request); 401 without valid credentials.
+
+    ``async``: a token seen in the last half minute is answered on the event loop; only a
+    store lookup or a refusal's audit entry goes to the thread pool."""
     found = getattr(request.state, "principal", None)
     if isinstance(found, Principal):
         return found
-    ctx = context(request)
+    ctx: ApiContext = request.app.state.ctx
     header = request.headers.get("authorization")
     via_cookie = False
     if header:
@@ -305,19 +318,15 @@ def authenticate(request: Request) -> Principal:
         raise _unauthorized(
             "not authenticated: send 'Authorization: Bearer <token>' (POST /api/v1/login)"
         )
-    p = ctx.principal_for(token)
+    p = ctx.cached_principal(token) or await run_in_threadpool(ctx.principal_for, token)
     if p is None:
         raise _unauthorized("invalid or expired token")
     if via_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent, csrf_token(token)):
             request.state.principal = p
-            raise ctx.refuse(
-                p,
-                request,
-                403,
-                f"CSRF check failed: send the {CSRF_HEADER} header given at login",
-            )
+            why = f"CSRF check failed: send the {CSRF_HEADER} header given at login"
+            raise await run_in_threadpool(ctx.refuse, p, request, 403, why)
     request.state.principal = p
     return p
 

@@ -4,9 +4,10 @@ Each entry's ``hash`` is the SHA-256 of its canonical content (sequence number, 
 action, record type and id, detail as sorted JSON) and of ``prev_hash``, the hash of the entry
 before it (64 zeros for the first). Changing any stored field, removing an entry or reordering
 entries therefore breaks the chain, and :func:`verify` says at which ``seq``. Appends are
-serialised (a transaction-scoped advisory lock plus ``SELECT ... FOR UPDATE`` of the last entry
-on PostgreSQL; the write lock taken up front on SQLite, its single writer), so two writers
-cannot both chain onto the same entry.
+serialised, so two writers cannot both chain onto the same entry: on PostgreSQL the database
+chains each entry at COMMIT under an advisory lock (a deferred trigger, migration 0004: the
+lock is never held across a round trip to this process); on SQLite the write lock is taken up
+front (its single writer) and the entry chained here.
 
 The chain alone cannot tell a log whose *latest* entries were cut off from a shorter log. An
 **anchor** closes that gap: :func:`record_anchor` appends the head (seq and hash) to a file kept
@@ -29,7 +30,6 @@ from sqlalchemy.orm import Session
 from neonwatch.store.models import AuditEntry, utcnow
 
 GENESIS = "0" * 64
-_PG_LOCK_KEY = 0x4E454F4E  # "NEON": the advisory lock that serialises appends
 
 
 def _ts(ts: datetime) -> str:
@@ -75,18 +75,10 @@ _INSERT = insert(_AUDIT)
 
 
 def _lock(session: Session) -> tuple[int, str]:
-    """Take the append lock and return the last entry's (seq, hash), (0, GENESIS) if none.
-
-    Plain SQL rows, not ORM objects: every API request appends, so this is on the hot path."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        last = session.execute(_LAST.with_for_update()).first()
-    else:
-        if dialect == "sqlite":
-            # a write statement takes SQLite's RESERVED lock now, before the last entry is read
-            session.execute(update(AuditEntry).where(AuditEntry.seq < 0).values(seq=AuditEntry.seq))
-        last = session.execute(_LAST).first()
+    """SQLite: take the write lock and return the last entry's (seq, hash), (0, GENESIS) if
+    none. A write statement takes SQLite's RESERVED lock now, before the last entry is read."""
+    session.execute(update(AuditEntry).where(AuditEntry.seq < 0).values(seq=AuditEntry.seq))
+    last = session.execute(_LAST).first()
     return (0, GENESIS) if last is None else (int(last.seq), str(last.hash))
 
 
@@ -99,15 +91,19 @@ def append(
     detail: dict[str, Any] | None = None,
     *,
     ts: datetime | None = None,
-) -> str:
-    """Append one entry in ``session``'s transaction (committed with it, or not at all);
-    returns its hash."""
-    last_seq, prev = _lock(session)
-    seq = last_seq + 1
+) -> None:
+    """Append one entry in ``session``'s transaction: committed with it, or not at all. On
+    PostgreSQL the entry is numbered and chained at COMMIT (so it is not in ``audit`` before
+    then); on SQLite, here."""
     when = ts or utcnow()
     body = json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str))
-    content = canonical(seq, when, actor, action, record_type, record_id, body)
-    digest = entry_hash(prev, content)
+    rid = None if record_id is None else str(record_id)
+    if session.get_bind().dialect.name == "postgresql":
+        _append_in_postgres(session, when, actor, action, record_type, rid, body)
+        return
+    last_seq, prev = _lock(session)
+    seq = last_seq + 1
+    content = canonical(seq, when, actor, action, record_type, rid, body)
     session.execute(
         _INSERT,
         {
@@ -116,13 +112,49 @@ def append(
             "actor": actor,
             "action": action,
             "record_type": record_type,
-            "record_id": None if record_id is None else str(record_id),
+            "record_id": rid,
             "detail": body,
             "prev_hash": prev,
-            "hash": digest,
+            "hash": entry_hash(prev, content),
         },
     )
-    return digest
+
+
+_SEQ_MARK = -1  # stands for the sequence number in the text handed to the database
+_PG_PENDING = text(
+    "INSERT INTO audit_pending (ts, actor, action, record_type, record_id, detail, head, tail)"
+    " VALUES (:ts, :actor, :action, :record_type, :record_id, CAST(:detail AS jsonb),"
+    " :head, :tail)"
+)
+
+
+def _append_in_postgres(
+    session: Session,
+    when: datetime,
+    actor: str,
+    action: str,
+    record_type: str | None,
+    record_id: str | None,
+    body: dict[str, Any],
+) -> None:
+    """The entry goes to ``audit_pending``; the database chains it at COMMIT (migration 0004),
+    so the append lock is never held while this process's threads wait for each other. The
+    canonical text is built here around the sequence number: keys are sorted, so the
+    top-level ``"seq"`` is the last one before ``"ts"`` and anything in ``detail`` comes
+    before it."""
+    content = canonical(_SEQ_MARK, when, actor, action, record_type, record_id, body)
+    head, _, tail = content.rpartition(f'"seq":{_SEQ_MARK},')
+    params = {
+        "ts": when,
+        "actor": actor,
+        "action": action,
+        "record_type": record_type,
+        "record_id": record_id,
+        "detail": json.dumps(body, ensure_ascii=False),
+        "head": head + '"seq":',
+        "tail": "," + tail,
+    }
+    session.execute(_PG_PENDING, params)
 
 
 @dataclass(frozen=True)

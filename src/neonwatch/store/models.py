@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -203,6 +204,27 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditPending(Base):
+    """An audit entry written by a transaction that has not committed yet (PostgreSQL only:
+    migration 0004's deferred trigger numbers, chains and moves it into ``audit`` at COMMIT, so
+    the table is empty outside open transactions). ``head`` and ``tail`` are the entry's
+    canonical text before and after its sequence number."""
+
+    __tablename__ = "audit_pending"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    record_type: Mapped[str | None] = mapped_column(String(64))
+    record_id: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    head: Mapped[str] = mapped_column(Text)
+    tail: Mapped[str] = mapped_column(Text)
 
 
 # --- patrol sightings (migration 0003): reports, the vessels they saw, their photos ----------
