@@ -60,6 +60,9 @@ def app_from_env() -> FastAPI:
     return app
 
 
+WORKER_HEALTHCHECK_S = 60
+
+
 def run(
     url: str,
     settings: Settings,
@@ -93,4 +96,8 @@ def run(
         port=port,
         workers=workers,
         log_level=log_level,
+        # uvicorn kills a worker that does not answer its health ping within 5 s; a busy
+        # worker's ping thread can wait that long for the GIL, and a kill drops every request
+        # in flight (seen under 50 saturating clients). A hung worker is still replaced.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
