@@ -284,6 +284,27 @@ def test_session_cookie_needs_the_csrf_header_for_writes(client: TestClient) -> 
     assert bad.status_code == 403
 
 
+def test_logout_revokes_the_token_and_clears_the_cookies(client: TestClient, store: Store) -> None:
+    bearer = _login(client, "kenji")
+    other = _login(client, "kenji")  # a second session of the same user stays logged in
+    client.cookies.clear()
+    r = client.post("/api/v1/logout", headers=bearer)
+    assert r.status_code == 200 and r.json() == {"logged_out": "kenji"}
+    cleared = r.headers.get_list("set-cookie")
+    assert any(c.startswith(f"{SESSION_COOKIE}=") and "Max-Age=0" in c for c in cleared)
+    assert client.get("/api/v1/events", headers=bearer).status_code == 401
+    assert client.post("/api/v1/logout", headers=bearer).status_code == 401
+    assert client.get("/api/v1/events", headers=other).status_code == 200
+    # through the session cookie, logging out is a write: it needs the CSRF header
+    login = client.post("/api/v1/login", json={"username": "kenji", "password": PASSWORD})
+    assert client.post("/api/v1/logout").status_code == 403
+    csrf = {CSRF_HEADER: login.json()["csrf_token"]}
+    assert client.post("/api/v1/logout", headers=csrf).status_code == 200
+    client.cookies.set(SESSION_COOKIE, login.json()["token"], path="/api/v1")
+    assert client.get("/api/v1/events").status_code == 401
+    assert [e.action for e in _audit(store)].count("logout") == 2
+
+
 # --- policy inside the query -----------------------------------------------------------------
 
 

@@ -172,6 +172,21 @@ def test_login_refuses_a_wrong_password_then_the_map_shows_markers(
     _shot(page, "map")
 
 
+def test_log_out_ends_the_session(browser: Browser, site: dict[str, Any]) -> None:
+    page = _login(browser, site, "kenji")
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "neonwatch_session")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert page.request.get(site["url"] + "/api/v1/me", headers=bearer).status == 200
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(f"{site['url']}/login")
+    # the cookie is gone, and the token itself is forgotten: a copy of it no longer works
+    assert not [c for c in page.context.cookies() if c["name"] == "neonwatch_session"]
+    assert page.request.get(site["url"] + "/api/v1/me", headers=bearer).status == 401
+    page.goto(site["url"] + "/map")
+    expect(page).to_have_url(f"{site['url']}/login?next=%2Fmap")
+    page.context.close()
+
+
 def test_event_page_draws_tracks_and_plots(browser: Browser, site: dict[str, Any]) -> None:
     page = _login(browser, site, "kenji")
     page.goto(f"{site['url']}/events/{site['encounter']}")

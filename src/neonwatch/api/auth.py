@@ -1,17 +1,28 @@
-"""``POST /api/v1/login``: a user name and password for a bearer token and a session cookie."""
+"""``POST /api/v1/login``: a user name and password for a bearer token and a session cookie;
+``POST /api/v1/logout``: the token forgotten and the cookies cleared."""
 
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from neonwatch.api.deps import CSRF_COOKIE, SESSION_COOKIE, Ctx, Strict, csrf_token
+from neonwatch.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    ApiContext,
+    Auth,
+    Ctx,
+    Strict,
+    csrf_token,
+    request_token,
+)
 from neonwatch.api.records import PREFIX
 from neonwatch.share import audit
-from neonwatch.share.users import check_password, hash_password, issue_token
+from neonwatch.share.users import check_password, hash_password, issue_token, revoke_token
 from neonwatch.share.users import principal as principal_of
 from neonwatch.store.models import User
 
@@ -83,3 +94,22 @@ def login(body: LoginIn, response: Response, ctx: Ctx) -> dict[str, Any]:
             "groups": sorted(p.groups),
         },
     }
+
+
+@router.post("/logout")
+async def logout(p: Auth, ctx: Ctx, request: Request, response: Response) -> dict[str, Any]:
+    """Forget the caller's token (bearer or session cookie, the latter with its CSRF header)
+    and clear both cookies: the token stops working at once in this server process and within
+    half a minute in the others (their token cache)."""
+    token, _ = request_token(request)
+    ctx.forget_token(token)
+    await run_in_threadpool(_revoke, ctx, p.user, token)
+    response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return {"logged_out": p.user}
+
+
+def _revoke(ctx: ApiContext, user: str, token: str) -> None:
+    with Session(ctx.engine) as s, s.begin():
+        revoke_token(s, token)
+        audit.append(s, user, "logout", "user", None, {})

@@ -119,6 +119,11 @@ class ApiContext:
             return cached[0]
         return None
 
+    def forget_token(self, token: str) -> None:
+        """Drop ``token`` from this process's cache (at logout; other server processes let
+        it go within :data:`TOKEN_CACHE_SECONDS`)."""
+        self._tokens.pop(token, None)
+
     def principal_for(self, token: str) -> Principal | None:
         """The principal of a valid token, from the store at most every
         :data:`TOKEN_CACHE_SECONDS` (and never past the token's expiry)."""
@@ -294,6 +299,23 @@ def _unauthorized(why: str) -> HTTPException:
     return HTTPException(401, why, headers={"WWW-Authenticate": "Bearer"})
 
 
+def request_token(request: Request) -> tuple[str, bool]:
+    """The token a request carries, from ``Authorization: Bearer`` or else the session cookie
+    (and whether it came from the cookie); 401 when there is none."""
+    header = request.headers.get("authorization")
+    if header:
+        kind, _, value = header.partition(" ")
+        if kind.lower() != "bearer" or not value.strip():
+            raise _unauthorized("Authorization: expected 'Bearer <token>'")
+        return value.strip(), False
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token:
+        raise _unauthorized(
+            "not authenticated: send 'Authorization: Bearer <token>' (POST /api/v1/login)"
+        )
+    return token, True
+
+
 async def authenticate(request: Request) -> Principal:
     """The caller, from a bearer token or the session cookie (with its CSRF header on a
     state-changing request); 401 without valid credentials.
@@ -304,20 +326,7 @@ async def authenticate(request: Request) -> Principal:
     if isinstance(found, Principal):
         return found
     ctx: ApiContext = request.app.state.ctx
-    header = request.headers.get("authorization")
-    via_cookie = False
-    if header:
-        kind, _, value = header.partition(" ")
-        if kind.lower() != "bearer" or not value.strip():
-            raise _unauthorized("Authorization: expected 'Bearer <token>'")
-        token = value.strip()
-    else:
-        token = request.cookies.get(SESSION_COOKIE, "")
-        via_cookie = True
-    if not token:
-        raise _unauthorized(
-            "not authenticated: send 'Authorization: Bearer <token>' (POST /api/v1/login)"
-        )
+    token, via_cookie = request_token(request)
     p = ctx.cached_principal(token) or await run_in_threadpool(ctx.principal_for, token)
     if p is None:
         raise _unauthorized("invalid or expired token")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from neonwatch.share import audit
@@ -94,6 +94,14 @@ def issue_token(session: Session, user: User, ttl: timedelta = timedelta(hours=1
     session.add(ApiToken(token_hash=digest, user_id=user.id, expires_at=utcnow() + ttl))
     session.flush()
     return token
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    """Forget ``token`` (log out): True if it was stored. Its SHA-256 row is deleted, so the
+    token no longer authenticates anywhere the store is read."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    result = session.execute(delete(ApiToken).where(ApiToken.token_hash == digest))
+    return bool(getattr(result, "rowcount", 0))
 
 
 def token_principal(session: Session, token: str) -> tuple[Principal, datetime] | None:

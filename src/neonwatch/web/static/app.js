@@ -169,9 +169,10 @@ const NW = (() => {
     return main;
   }
 
-  function logout() {
+  async function logout() {
+    // the server forgets the token and clears both cookies (the session one is HttpOnly)
+    try { await api("/logout", { method: "POST", noRedirect: true }); } catch (e) { /* expired already */ }
     document.cookie = "neonwatch_csrf=; Max-Age=0; path=/";
-    // the session cookie is HttpOnly and scoped to /api/v1: it expires with its token
     location.href = "/login";
   }
 
