@@ -14,16 +14,18 @@ import csv
 import io
 import json
 import socket
+import struct
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 from sqlalchemy.orm import Session
 
 from neonwatch.api import Settings, create_app
@@ -208,15 +210,48 @@ def test_file_a_sighting_by_distance_and_bearing(browser: Browser, site: dict[st
     page.fill("#v-name-0", "CHON MA SAN")
     page.fill("#v-name-1", "YUK TUNG")
     page.check("#obs-hoses")
+    page.set_input_files("#photo", files=[_photo("deck.png", _png())])
     page.click("#submit")
     box = page.get_by_test_id("correlation")
     expect(box).to_contain_text("124.")  # 250 km E of Shanghai: longitude about 124.1
     expect(page.get_by_test_id("dark")).to_contain_text("YUK TUNG")
+    # the photo went up after the sighting, is served back and decodes in the browser
+    img = page.get_by_test_id("photo").locator("img")
+    expect(img).to_be_visible()
+    decoded = "img => img.complete && img.naturalWidth === 8"
+    page.wait_for_function(decoded, arg=img.element_handle())
     _shot(page, "sighting")
+    # a file that is not a JPEG or PNG is refused, and the form says the sighting was filed
+    page.set_input_files("#photo", files=[_photo("notes.png", b"not a picture at all")])
+    page.fill("#v-name-1", "SAM JONG 2")
+    page.click("#submit")
+    expect(page.get_by_test_id("photo-error")).to_contain_text("photo refused")
+    expect(page.get_by_test_id("correlation")).to_contain_text("Sighting filed")
     # a bad bearing is refused with the API's reason, shown to the user, and nothing is filed
     page.fill("#bearing", "sideways")
     page.click("#submit")
     expect(page.get_by_test_id("error")).to_contain_text("bearing")
+
+
+def _png(side: int = 8) -> bytes:
+    """A real (decodable) red PNG, side x side pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xcc\x22\x22" * side for _ in range(side))
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _photo(name: str, data: bytes) -> FilePayload:
+    return {"name": name, "mimeType": "image/png", "buffer": data}
 
 
 def _download(page: Page, fmt: str) -> bytes:

@@ -77,15 +77,28 @@
     submit.disabled = true;
     try {
       const s = await api("/sightings", { method: "POST", body });
-      if (photo.files.length) {
-        const fd = new FormData(); fd.append("file", photo.files[0]);
-        await api(`/sightings/${s.id}/photos`, { method: "POST", body: fd });
-      }
       showResult(s);
+      if (photo.files.length) await addPhoto(s, photo.files[0]);
     } catch (err) {
       result.append(h("div", { class: "alert error", role: "alert", "data-testid": "error" }, `${t("common.error")}: ${err.message}`));
     } finally { submit.disabled = false; }
   });
+
+  // the sighting is filed before its photo goes up: a refused photo says so and keeps the filing
+  async function addPhoto(s, file) {
+    const box = result.querySelector("[data-testid=correlation]");
+    const fd = new FormData(); fd.append("file", file);
+    try {
+      const ph = await api(`/sightings/${s.id}/photos`, { method: "POST", body: fd });
+      const src = `/api/v1/sightings/${s.id}/photos/${ph.sha256}`;
+      box.append(h("figure", { "data-testid": "photo" },
+        h("img", { src, alt: ph.filename || file.name, style: "max-width: 320px" }),
+        h("figcaption", { class: "muted" }, `${t("sighting.photo_stored")} · SHA-256 ${ph.sha256.slice(0, 12)}…`)));
+    } catch (err) {
+      box.append(h("div", { class: "alert error", role: "alert", "data-testid": "photo-error" },
+        `${t("sighting.photo_refused")}: ${err.message}`));
+    }
+  }
 
   function showResult(s) {
     NW.setMarking(NW.recordMarking(s));
