@@ -354,6 +354,32 @@ def record_rate(
     return out
 
 
+def list_rates(
+    s: Session, p: Principal, *, agreement: Agreement | None = None
+) -> list[dict[str, Any]]:
+    """The recorded exchange rates, newest first (none for non-officers)."""
+    ag = agreement or load_agreement()
+    rows: list[AcsaRate] = []
+    if reader_party(p, ag):
+        rows = list(
+            s.scalars(select(AcsaRate).order_by(AcsaRate.as_of.desc(), AcsaRate.recorded_at.desc()))
+        )
+    audit.append(s, p.user, "acsa.rates", "acsa", None, {"count": len(rows)})
+    return [
+        {
+            "id": str(r.id),
+            "base": r.base,
+            "quote": r.quote,
+            "rate": r.rate,
+            "as_of": r.as_of.isoformat(),
+            "source": r.source,
+            "recorded_by": r.recorded_by,
+            "recorded_at": as_utc(r.recorded_at).isoformat(),
+        }
+        for r in rows
+    ]
+
+
 def _rate(s: Session, base: str, quote: str, on: date) -> AcsaRate | None:
     return s.scalars(
         select(AcsaRate)
@@ -378,7 +404,7 @@ def consolidated(
     *,
     agreement: Agreement | None = None,
 ) -> dict[str, Any]:
-    """Open balances (on ``as_of``, default ``rate_date``) in ``currency``, converted with the
+    """Open balances (on ``as_of``, default today) in ``currency``, converted with the
     latest recorded rate dated on or before ``rate_date``; :class:`RuleViolation` naming the
     pair when none is recorded."""
     ag = agreement or load_agreement()
@@ -387,7 +413,7 @@ def consolidated(
             f"currency: {currency!r} is not one of {', '.join(sorted(ag.currencies))}"
         )
     read_party(p, ag)
-    day = as_of or rate_date
+    day = as_of or utcnow().date()
     items, used = [], {}
     sums: dict[tuple[str, str], int] = defaultdict(int)
     for b in balance_rows(s, ag, day):
