@@ -6,6 +6,7 @@ order's summary agrees with its entries; the audit chain verifies."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sys
 import threading
@@ -49,23 +50,33 @@ class Writer:
 
 
 class Pool:
-    """The orders the writers share (ids of orders not yet final), thread-safe."""
+    """The orders the writers share, thread-safe: per party, the ids of orders whose next
+    step is that party's (as last seen; another writer may have moved them on since)."""
 
     def __init__(self) -> None:
-        self.ids: list[uuid.UUID] = []
+        self.ids: dict[str, list[uuid.UUID]] = {p: [] for p in PARTIES}
         self.lock = threading.Lock()
 
-    def add(self, oid: uuid.UUID) -> None:
+    def put(self, party: str, oid: uuid.UUID) -> None:
         with self.lock:
-            self.ids.append(oid)
+            for ids in self.ids.values():
+                with contextlib.suppress(ValueError):
+                    ids.remove(oid)
+            if party:
+                self.ids[party].append(oid)
 
-    def pick(self, rng: random.Random) -> uuid.UUID | None:
+    def pick(self, party: str, rng: random.Random) -> uuid.UUID | None:
         with self.lock:
-            return rng.choice(self.ids[-60:]) if self.ids else None
+            ids = self.ids[party]
+            return rng.choice(ids[-40:]) if ids else None
 
-    def drop(self, oid: uuid.UUID) -> None:
-        with self.lock, __import__("contextlib").suppress(ValueError):
-            self.ids.remove(oid)
+
+def _next_party(step: acsa.Step, requesting: str) -> str:
+    """Whose turn it is after ``step`` ("" when the order is final)."""
+    supplying = "JSDF" if requesting == "CAF" else "CAF"
+    turn = {"requested": supplying, "accepted": supplying, "provided": requesting}
+    turn |= {"received": supplying, "invoiced": supplying}
+    return turn.get(step.status, "")
 
 
 def _request(s: Session, w: Writer, rng: random.Random) -> acsa.Step:
@@ -77,7 +88,9 @@ def _request(s: Session, w: Writer, rng: random.Random) -> acsa.Step:
     )  # fmt: skip
 
 
-def _step(s: Session, w: Writer, oid: uuid.UUID, rng: random.Random) -> acsa.Step | None:
+def _step(
+    s: Session, w: Writer, oid: uuid.UUID, rng: random.Random
+) -> tuple[acsa.Step, str] | None:
     """One lifecycle step this writer's party may take on ``oid`` now, None if it has none."""
     row = s.execute(
         select(ORDERS.c.status, ORDERS.c.version, ORDERS.c.requesting, ORDERS.c.currency)
@@ -99,21 +112,22 @@ def _step(s: Session, w: Writer, oid: uuid.UUID, rng: random.Random) -> acsa.Ste
     if action == "settle" and rng.random() < 0.5:
         half = (row.total_minor - row.settled_minor) // 2
         amount = acsa.format_minor(half, row.currency) if half > 0 else None
-    return acsa.take_action(s, w.principal, oid, action, row.version, amount=amount, node="bench")
+    step = acsa.take_action(s, w.principal, oid, action, row.version, amount=amount, node="bench")
+    return step, row.requesting
 
 
-def _one(s: Session, w: Writer, pool: Pool, rng: random.Random) -> acsa.Step:
-    """A step on one of a few shared orders this writer's party can move on, else a new
-    order."""
+def _one(s: Session, w: Writer, pool: Pool, rng: random.Random) -> tuple[acsa.Step, str]:
+    """A step on a shared order whose next step is this writer's party's, else a new order;
+    and the requesting party of the order."""
     if rng.random() >= 0.25:
-        for _ in range(5):
-            oid = pool.pick(rng)
+        for _ in range(3):
+            oid = pool.pick(w.party, rng)
             if oid is None:
                 break
-            step = _step(s, w, oid, rng)
-            if step is not None:
-                return step
-    return _request(s, w, rng)
+            found = _step(s, w, oid, rng)
+            if found is not None:
+                return found
+    return _request(s, w, rng), w.party
 
 
 def _run(engine: Any, w: Writer, pool: Pool, seed: int, deadline: float) -> None:
@@ -121,13 +135,11 @@ def _run(engine: Any, w: Writer, pool: Pool, seed: int, deadline: float) -> None
     while len(w.done) < OPERATIONS and time.monotonic() < deadline:
         try:
             with Session(engine) as s, s.begin():
-                step = _one(s, w, pool, rng)
+                step, requesting = _one(s, w, pool, rng)
             # acknowledged: the transaction committed
             w.done.append((step.order_id, step.version, step.action))
-            if step.action == "request":  # visible to the others once committed
-                pool.add(step.order_id)
-            if step.status in ("settled", "rejected", "cancelled"):
-                pool.drop(step.order_id)
+            # visible to the others once committed; whose turn it is next
+            pool.put(_next_party(step, requesting), step.order_id)
         except acsa.StaleVersion:
             w.stale += 1  # someone else moved the order first: read it again
         except Exception as exc:  # anything else fails the test

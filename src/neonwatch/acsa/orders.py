@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, and_, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -54,6 +65,11 @@ LINES = cast(Table, AcsaOrderLine.__table__)
 ENTRIES = cast(Table, AcsaEntry.__table__)
 SETTLEMENTS = cast(Table, AcsaSettlement.__table__)
 COUNTERS = cast(Table, AcsaCounter.__table__)
+_INSERT_ORDER = insert(ORDERS)
+_INSERT_LINE = insert(LINES)
+_INSERT_ENTRY = insert(ENTRIES)
+_INSERT_SETTLEMENT = insert(SETTLEMENTS)
+_ORDER = select(ORDERS).where(ORDERS.c.id == bindparam("id"))
 # an AcsaOrder, or a plain SQL row of acsa_orders (same attribute names)
 OrderRow = Any
 MAX_LINES = 200
@@ -173,14 +189,23 @@ def _check_order(
 # --- writes ----------------------------------------------------------------------------------
 
 
+def _counter_upsert(dialect: Any) -> Any:
+    return (
+        dialect.insert(COUNTERS)
+        .values(year=bindparam("year"), last=1)
+        .on_conflict_do_update(index_elements=[COUNTERS.c.year], set_={"last": COUNTERS.c.last + 1})
+        .returning(COUNTERS.c.last)
+    )
+
+
+# built once: every request runs one (its compiled form is cached by SQLAlchemy)
+_NEXT = {"postgresql": _counter_upsert(postgresql), "sqlite": _counter_upsert(sqlite)}
+
+
 def _next_number(s: Session, year: int) -> str:
     """The next order number of ``year``, under the counter row's lock until commit."""
-    dialect = s.get_bind().dialect.name
-    ins = (postgresql if dialect == "postgresql" else sqlite).insert(COUNTERS)
-    stmt = ins.values(year=year, last=1).on_conflict_do_update(
-        index_elements=[COUNTERS.c.year], set_={"last": COUNTERS.c.last + 1}
-    )
-    last = s.execute(stmt.returning(COUNTERS.c.last)).scalar_one()
+    stmt = _NEXT[s.get_bind().dialect.name]
+    last = s.connection().execute(stmt, {"year": year}).scalar_one()
     return f"ACSA-{year}-{last:04d}"
 
 
@@ -198,8 +223,8 @@ def _entry(
     detail: dict[str, Any],
     node: str,
 ) -> None:
-    s.execute(
-        insert(ENTRIES),
+    s.connection().execute(
+        _INSERT_ENTRY,
         {
             "id": uuid.uuid4(),
             "order_id": order_id,
@@ -221,8 +246,8 @@ def _entry(
 def _insert_lines(
     s: Session, order_id: uuid.UUID, revision: int, lines: list[dict[str, Any]]
 ) -> None:
-    s.execute(
-        insert(LINES),
+    s.connection().execute(
+        _INSERT_LINE,
         [{"id": uuid.uuid4(), "order_id": order_id, "revision": revision, **x} for x in lines],
     )
 
@@ -262,8 +287,8 @@ def request_order(
     oid = uuid.uuid4()
     number = _next_number(s, when.year)
     total = sum(x["amount_minor"] for x in stored)
-    s.execute(
-        insert(ORDERS),
+    s.connection().execute(
+        _INSERT_ORDER,
         {
             "id": oid,
             "number": number,
@@ -303,7 +328,7 @@ def request_order(
 def _order(s: Session, order_id: uuid.UUID) -> Any:
     """The order's row (a plain SQL row with the columns of :class:`AcsaOrder`: lighter than
     an ORM object on the write path every step takes)."""
-    o = s.execute(select(ORDERS).where(ORDERS.c.id == order_id)).first()
+    o = s.connection().execute(_ORDER, {"id": order_id}).first()
     if o is None:
         raise NotFound("not found")
     return o
@@ -346,7 +371,7 @@ def _advance(s: Session, o: OrderRow, version: int, values: dict[str, Any]) -> N
         .where(ORDERS.c.id == o.id, ORDERS.c.version == version)
         .values(version=version + 1, **values)
     )
-    if cast(CursorResult[Any], s.execute(stmt)).rowcount != 1:
+    if cast(CursorResult[Any], s.connection().execute(stmt)).rowcount != 1:
         raise StaleVersion(_stale(o.number, version))
 
 
@@ -474,8 +499,8 @@ def _settlement(
     p: Principal,
     node: str,
 ) -> None:
-    s.execute(
-        insert(SETTLEMENTS),
+    s.connection().execute(
+        _INSERT_SETTLEMENT,
         {
             "id": uuid.uuid4(),
             "order_id": o.id,
