@@ -21,10 +21,14 @@
   const events = L.layerGroup().addTo(map), sightings = L.layerGroup().addTo(map), tracks = L.layerGroup().addTo(map);
   L.control.layers(null, { [t("map.events")]: events, [t("map.sightings")]: sightings }).addTo(map);
 
-  let ev = [], si = [];
+  const CAP = 1000;  // markers per layer: more would make the map unreadable and slow
+  let ev = [], si = [], capped = "";
   try {
-    const [e, s] = await Promise.all([api("/views/events?limit=1000"), api("/views/sightings?limit=1000")]);
+    const [e, s] = await Promise.all([api(`/views/events?limit=${CAP}`), api(`/views/sightings?limit=${CAP}`)]);
     ev = e.items; si = s.items;
+    // the latest CAP of each: say so, never leave the reader thinking that is all there is
+    if (e.total > ev.length || s.total > si.length)
+      capped = t("map.capped", { events: e.total, sightings: s.total, cap: CAP });
     NW.setMarking(NW.higher(e.marking, s.marking));
   } catch (err) { NW.showError(main, err); return; }
   const times = [...ev.map((x) => +new Date(x.start)), ...si.map((x) => +new Date(x.observed_at || x.date))].filter((x) => !isNaN(x));
@@ -74,7 +78,7 @@
         h("a", { href: `/api/v1/sightings/${s.id}/report.html`, target: "_blank" }, t("common.report"))));
       sightings.addLayer(m); ns++;
     }
-    count.textContent = t("map.shown", { events: ne, sightings: ns });
+    count.textContent = t("map.shown", { events: ne, sightings: ns }) + (capped ? ` · ${capped}` : "");
   }
   slider.addEventListener("input", draw);
   win.addEventListener("change", draw);
