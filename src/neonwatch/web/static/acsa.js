@@ -19,16 +19,18 @@ NW.acsa = (() => {
     main.append(h("nav", { class: "toolbar subnav", "data-testid": "ledger-nav" },
       [["orders", "/acsa"], ["new_order", "/acsa/orders/new"], ["balances", "/acsa/balances"]].map(([k, href]) =>
         h("a", { href, class: "button" + (k === sub ? "" : " secondary"), "aria-current": k === sub ? "page" : null }, t("acsa.nav." + k)))));
+    const refused = () => {
+      main.append(h("div", { class: "alert error", role: "alert", "data-testid": "no-access" }, t("acsa.no_access")));
+      return { main, ag: null };
+    };
     try {
       ag = await api("/acsa/agreement");
     } catch (err) {
-      if (err.status === 403 || err.status === 404) {
-        main.append(h("div", { class: "alert error", role: "alert", "data-testid": "no-access" }, t("acsa.no_access")));
-        return { main, ag: null };
-      }
+      if (err.status === 403 || err.status === 404) return refused();
       throw err;
     }
-    return { main, ag };
+    // the agreement is public; "me.party" is null for a reader outside the ledger's group
+    return ag.me && ag.me.party ? { main, ag } : refused();
   }
 
   // a code's name: the catalogue's (acsa.KIND.CODE) when it has one, else the agreement's
