@@ -28,6 +28,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from neonwatch.api import (  # the web picture's routes
+    acsa,
     auth,
     events,
     exports,
@@ -66,7 +67,14 @@ MAX_JSON_BYTES = 1 * 1024 * 1024
 _MULTIPART_SLACK = 64 * 1024  # multipart headers and boundaries around one photo
 
 # the route modules, each an APIRouter under /api/v1
-ROUTERS = (auth.router, vessels.router, events.router, sightings.router, publish.router)
+ROUTERS = (
+    auth.router,
+    vessels.router,
+    events.router,
+    sightings.router,
+    publish.router,
+    acsa.router,  # the ACSA ledger (issue 7)
+)
 # the web picture: views with area and list-hit filters, exports, reports, tracks, basemap
 WEB_ROUTERS = (views.router, picture.router, exports.router, reports.router)
 
