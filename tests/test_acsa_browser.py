@@ -8,14 +8,18 @@ test-artifacts/acsa-*.png."""
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import APIResponse, Browser, Page, expect
 from sqlalchemy.orm import Session
 
+from neonwatch.acsa.money import MoneyError, line_amount, to_minor
 from neonwatch.api import Settings, create_app
 from neonwatch.share.users import create_user
 from neonwatch.store import open_store
@@ -229,7 +233,9 @@ def _plus(shown: str, minor: int) -> str:
     return f"JPY {base + minor:,}"
 
 
-def _order(page: Page, supplying: str = "JSDF") -> dict[str, Any]:
+def _order(
+    page: Page, supplying: str = "JSDF", *, currency: str = "CAD", price: str = "1.12"
+) -> dict[str, Any]:
     """An order filed through the API in ``page``'s session (the form is tested above)."""
     r = call(
         page,
@@ -240,14 +246,14 @@ def _order(page: Page, supplying: str = "JSDF") -> dict[str, Any]:
             "supplying": supplying,
             "activity": "coordinated_operation",
             "settlement": "reimbursement",
-            "currency": "CAD",
+            "currency": currency,
             "lines": [
                 {
                     "category": "fuel",
                     "description": "JP-8 for the CP-140 detachment",
                     "quantity": "30000",
                     "unit": "L",
-                    "unit_price": "1.12",
+                    "unit_price": price,
                 }
             ],
         },
@@ -311,3 +317,120 @@ def test_no_ledger_data_for_a_user_outside_the_group(browser: Browser, url: str)
     assert listed.ok and listed.json()["items"] == []
     refused = call(olaf, "POST", f"/orders/{order['id']}/accept", {"version": order["version"]})
     assert refused.status in (403, 404)
+
+
+def _provided(
+    requester: Page, supplier: Page, supplying: str, currency: str, price: str
+) -> dict[str, Any]:
+    """An order filed by ``requester``, accepted and provided by ``supplier``, through the API."""
+    order = _order(requester, supplying, currency=currency, price=price)
+    for action in ("accept", "provide"):
+        r = call(supplier, "POST", f"/orders/{order['id']}/{action}", {"version": order["version"]})
+        assert r.ok, r.text()
+        order = dict(r.json())
+    return order
+
+
+def test_balances_consolidate_only_with_a_recorded_rate_and_link_statements(
+    browser: Browser, url: str
+) -> None:
+    claire = login(browser, url, "claire", "/acsa/balances")
+    hiro = login(browser, url, "hiro", "/acsa")
+    order = _provided(hiro, claire, "CAF", "CAD", "1.12")  # JSDF owes CAF in CAD
+    day = claire.evaluate("NW.acsa.today()")
+    claire.goto(f"{url}/acsa/balances")
+    claire.select_option("#cons-currency", "JPY")
+    # no CAD/JPY rate yet: the server's reason, and no figure
+    expect(claire.get_by_test_id("no-rate")).to_contain_text("no CAD/JPY rate recorded")
+    assert not claire.get_by_test_id("net").count()
+    r = call(
+        claire,
+        "POST",
+        "/rates",
+        {"base": "CAD", "quote": "JPY", "rate": "110.5", "as_of": day, "source": "test"},
+    )
+    assert r.status == 201, r.text()
+    claire.reload()
+    claire.select_option("#cons-currency", "JPY")
+    net = claire.get_by_test_id("net")
+    expect(net).to_contain_text("JPY")
+    answer = call(claire, "GET", f"/consolidated?currency=JPY&rate_date={day}").json()["net"]
+    assert net.inner_text().startswith(f"Net: {answer['debtor']} owes {answer['creditor']}")
+    assert net.locator("strong").inner_text() == f"JPY {answer['open_minor']:,}"
+    expect(claire.get_by_test_id("rates")).to_contain_text("1 CAD = 110.5 JPY")
+    shot(claire, "acsa-balances-consolidated")
+    # the statement links: a CSV that holds the order, a printable page that names it
+    with claire.expect_download() as info:
+        claire.click("[data-testid=statement-csv-CAF]")
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    assert order["number"] in text
+    href = claire.get_by_test_id("statement-html-CAF").get_attribute("href")
+    assert href
+    printable = claire.context.new_page()
+    printable.goto(url + href)
+    expect(printable.locator("body")).to_contain_text(order["number"])
+    shot(printable, "acsa-statement")
+
+
+def test_amend_a_requested_order_on_the_form(browser: Browser, url: str) -> None:
+    claire = login(browser, url, "claire", "/acsa")
+    order = _order(claire)
+    claire.goto(f"{url}/acsa/orders/{order['id']}")
+    claire.click("[data-testid=actions] [data-action=amend]")
+    expect(claire.locator("#l-price-0")).to_have_value("1.12")  # the lines as they were
+    expect(claire.locator("#currency")).to_be_disabled()
+    claire.fill("#l-quantity-0", "45000")
+    expect(claire.get_by_test_id("form-total")).to_have_text("CAD 50,400.00")
+    claire.fill("#note", "second aircraft joined")
+    claire.click("#submit")
+    claire.wait_for_url(f"{url}/acsa/orders/{order['id']}")
+    expect(claire.get_by_test_id("order-total")).to_have_text("CAD 50,400.00")
+    last = claire.get_by_test_id("history").locator("li").last
+    assert last.get_attribute("data-action") == "amend"
+    expect(last).to_contain_text("second aircraft joined")
+    expect(last).to_contain_text("Before: CAD 33,600.00")
+
+
+def test_the_pages_money_is_the_servers(browser: Browser, url: str) -> None:
+    """The form's live amounts are computed in the page; they must be the ones the server
+    stores: prices parsed exactly, the same refusals, quantity x price rounded half up."""
+    page = login(browser, url, "claire", "/acsa")
+    rng = random.Random(7)
+    cases: list[tuple[str, str, str]] = []
+    for _ in range(300):
+        currency = rng.choice(["CAD", "JPY"])
+        places = rng.randint(0, 3)  # more than the currency has, sometimes
+        price = str(rng.randint(0, 10**7)) + (
+            f".{rng.randrange(10**places):0{places}d}" if places else ""
+        )
+        qty = str(rng.randint(0, 10**6)) + (
+            f".{rng.randint(1, 999_999)}" if rng.random() < 0.5 else ""
+        )
+        cases.append((currency, price, qty))
+    cases += [  # half-up rounding at .5, trailing zeros, not a number
+        ("CAD", "1.35", "0.5"),
+        ("CAD", "0.05", "0.1"),
+        ("JPY", "150", "2.5"),
+        ("JPY", "150.0", "1"),
+        ("CAD", "1.350", "3"),
+        ("JPY", "abc", "1"),
+    ]
+    got = page.evaluate(
+        """cases => cases.map(([cur, price, qty]) => {
+             const p = NW.acsa.toMinor(price, cur), q = NW.acsa.quantity(qty);
+             const amount = q.error || p.error ? null : NW.acsa.lineAmount(q, p.minor);
+             return [p.error ? null : String(p.minor), amount === null ? null : String(amount)];
+           })""",
+        [list(c) for c in cases],
+    )
+    for (currency, price, qty), (minor, amount) in zip(cases, got, strict=True):
+        try:
+            expected: int | None = to_minor(price, currency)
+        except MoneyError:
+            expected = None
+        assert minor == (None if expected is None else str(expected)), (currency, price)
+        q = Decimal(qty)
+        if expected is not None and q > 0:
+            assert amount == str(line_amount(q, expected)), (currency, price, qty)
+        else:
+            assert amount is None, (currency, price, qty)

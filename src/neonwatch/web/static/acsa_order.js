@@ -31,6 +31,8 @@
     const dl = (pairs) => h("dl", { class: "facts" }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
       .flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v)]));
     const due = [];
+    if (o.settled_minor) due.push(["acsa.col.settled", A.money(o.settled_minor, o.currency)]);
+    if (o.open_minor) due.push(["acsa.col.open", h("strong", { "data-testid": "order-open" }, A.money(o.open_minor, o.currency))]);
     if (o.invoiced_at) due.push(["acsa.invoiced_at", A.when(o.invoiced_at)]);
     if (o.payment_due) due.push(["acsa.payment_due", o.payment_due]);
     if (o.in_kind_due) due.push(["acsa.in_kind_due", o.in_kind_due]);
@@ -53,24 +55,26 @@
           ["acsa.col.currency", o.currency], ["acsa.reference", o.reference], ["acsa.note", o.note], ["acsa.version", String(o.version)]])),
         h("section", { class: "card", "data-testid": "actions" }, h("h2", {}, t("acsa.actions")), actions(o), due.length ? dl(due) : null)),
       h("section", { class: "card" }, h("h2", {}, t("acsa.lines")), lines),
-      h("section", { class: "card" }, h("h2", {}, t("acsa.history")), timeline(o.history)));
+      h("section", { class: "card" }, h("h2", {}, t("acsa.history")), timeline(o.history, o.currency)));
   }
 
-  function timeline(history) {
+  function timeline(history, currency) {
     return h("ol", { class: "timeline", "data-testid": "history" }, history.map((e) => h("li", { "data-action": e.action },
       h("div", {}, h("strong", {}, A.label("event", e.action)), " ",
         e.from_status ? h("span", { class: "muted" }, `${A.label("status", e.from_status)} → ${A.label("status", e.to_status)}`)
           : h("span", { class: "muted" }, `→ ${A.label("status", e.to_status)}`)),
       h("div", {}, A.when(e.at), " · ", h("span", { "data-testid": "actor" }, e.actor), " · ", e.party),
-      detailLine(e.detail),
+      detailLine(e.detail, currency),
       e.note ? h("blockquote", {}, e.note) : null)));
   }
 
   // what a step recorded beyond its status (a settlement's method and amount, an amendment's
   // revision), as the server wrote it
-  function detailLine(detail) {
+  function detailLine(detail, currency) {
     const entries = Object.entries(detail || {}).filter(([, v]) => v !== null && typeof v !== "object");
-    return entries.length ? h("div", { class: "muted small" }, entries.map(([k, v]) => `${k}: ${v}`).join(" · ")) : null;
+    const text = ([k, v]) => (k.endsWith("_minor") ? `${A.label("detail", k.slice(0, -6))}: ${A.money(v, currency)}`
+      : `${A.label("detail", k)}: ${k === "method" ? A.label("settlement", v) : v}`);
+    return entries.length ? h("div", { class: "muted small", "data-testid": "detail" }, entries.map(text).join(" · ")) : null;
   }
 
   function actions(o) {
@@ -97,7 +101,7 @@
 
   function settleFormFor(o, note) {
     const method = h("select", { id: "settle-method" }, ag.settlement_methods.map((m) => h("option", { value: m, selected: m === o.settlement }, A.label("settlement", m))));
-    const amount = h("input", { id: "settle-amount", inputmode: "decimal", size: 12, placeholder: t("acsa.open_amount") });
+    const amount = h("input", { id: "settle-amount", inputmode: "decimal", size: 12, placeholder: o.open_minor ? A.minorToDecimal(o.open_minor, A.exponent(o.currency)) : t("acsa.open_amount") });
     const problem = h("div", { "aria-live": "polite" });
     const form = h("form", { class: "card", id: "settle-form", hidden: true, onsubmit: (ev) => {
       ev.preventDefault();

@@ -21,7 +21,8 @@
   }
 
   const field = (key, input, extra = {}) => h("label", extra, t(key), input);
-  const options = (list, kind, selected) => list.map((c) => h("option", { value: c, selected: c === selected }, A.label(kind, c)));
+  const options = (list, kind, selected) => list.map((c) => h("option", { value: c, selected: c === selected },
+    kind === "party" ? A.partyName(c) : A.label(kind, c)));
   const others = ag.parties.filter((p) => p.code !== mine).map((p) => p.code);
   const requesting = h("input", { id: "requesting", value: A.partyName(mine), readonly: true, "data-code": mine });
   const supplying = h("select", { id: "supplying", required: true }, options(others, "party", amending ? amending.supplying : others[0]));
