@@ -11,9 +11,11 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import APIResponse, Browser, Page, expect
@@ -217,10 +219,12 @@ def test_an_order_from_request_to_settlement(browser: Browser, url: str) -> None
         "hiro",
         "hiro",
     ]
+    at = datetime.fromisoformat(call(hiro, "GET", f"/orders/{order_id}").json()["history"][0]["at"])
     stamp = history.first.locator("time")
-    assert stamp.get_attribute("title", timeout=1000) or ""
-    assert (stamp.get_attribute("title") or "").endswith("UTC")
-    assert "GMT+9" in stamp.inner_text() or "JST" in stamp.inner_text()
+    assert stamp.get_attribute("title") == f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    tokyo = at.astimezone(ZoneInfo("Asia/Tokyo"))
+    expect(stamp).to_contain_text(f"{tokyo:%m/%d/%Y}")
+    expect(stamp).to_contain_text(f"{tokyo:%I:%M %p} GMT+9")
 
     # settled: nothing left open between them in yen
     assert open_figure(hiro, url, "JSDF", "CAF", "JPY") == _plus(before, 0)
@@ -337,7 +341,8 @@ def test_balances_consolidate_only_with_a_recorded_rate_and_link_statements(
     claire = login(browser, url, "claire", "/acsa/balances")
     hiro = login(browser, url, "hiro", "/acsa")
     order = _provided(hiro, claire, "CAF", "CAD", "1.12")  # JSDF owes CAF in CAD
-    day = claire.evaluate("NW.acsa.today()")
+    day = claire.evaluate("NW.acsa.today()")  # the page's as-of: today in Tokyo
+    published = datetime.now(UTC).date().isoformat()  # no later than that; never in the future
     claire.goto(f"{url}/acsa/balances")
     claire.select_option("#cons-currency", "JPY")
     # no CAD/JPY rate yet: the server's reason, and no figure
@@ -347,7 +352,7 @@ def test_balances_consolidate_only_with_a_recorded_rate_and_link_statements(
         claire,
         "POST",
         "/rates",
-        {"base": "CAD", "quote": "JPY", "rate": "110.5", "as_of": day, "source": "test"},
+        {"base": "CAD", "quote": "JPY", "rate": "110.5", "as_of": published, "source": "test"},
     )
     assert r.status == 201, r.text()
     claire.reload()
@@ -357,7 +362,7 @@ def test_balances_consolidate_only_with_a_recorded_rate_and_link_statements(
     answer = call(claire, "GET", f"/consolidated?currency=JPY&rate_date={day}").json()["net"]
     assert net.inner_text().startswith(f"Net: {answer['debtor']} owes {answer['creditor']}")
     assert net.locator("strong").inner_text() == f"JPY {answer['open_minor']:,}"
-    expect(claire.get_by_test_id("rates")).to_contain_text("1 CAD = 110.5 JPY")
+    expect(claire.get_by_test_id("rates")).to_contain_text(f"1 CAD = 110.5 JPY ({published}")
     shot(claire, "acsa-balances-consolidated")
     # the statement links: a CSV that holds the order, a printable page that names it
     with claire.expect_download() as info:

@@ -111,7 +111,11 @@ NW.acsa = (() => {
   const status = (s) => h("span", { class: `status status-${s}`, "data-testid": "status" }, label("status", s));
 
   // a UTC instant in the reader's zone, the UTC text in a tooltip
-  const when = (iso) => h("time", { datetime: iso, title: iso ? `${iso.replace("T", " ").replace(/\.\d+/, "").replace("+00:00", "")} UTC` : null }, NW.fmtTime(iso));
+  function when(iso) {
+    const d = iso ? new Date(iso) : null;
+    const utc = d && !isNaN(d) ? `${d.toISOString().slice(0, 19).replace("T", " ")} UTC` : null;
+    return h("time", { datetime: iso, title: utc }, NW.fmtTime(iso));
+  }
 
   // the API's 422 detail as sent: its own words, or FastAPI's list of problems one per line
   function detailText(err) {
