@@ -303,6 +303,13 @@ def test_the_ledger_lists_and_filters_orders(browser: Browser, url: str) -> None
     assert order["number"] not in claire.get_by_test_id("orders").inner_text()
     expect(claire.get_by_test_id("totals-category")).to_be_visible()
     shot(claire, "acsa-ledger")
+    # in Japanese: the nav, the statuses and the money in the catalogue's words
+    claire.goto(f"{url}/acsa?status=requested")
+    claire.select_option("#lang", "ja")
+    expect(claire.locator("header nav a.active")).to_have_text("ACSA台帳")
+    expect(claire.get_by_test_id("orders").get_by_test_id("status").first).to_have_text("要請")
+    expect(claire.get_by_test_id("orders")).to_contain_text("CAD 33,600.00")
+    shot(claire, "acsa-ledger-ja")
 
 
 def test_no_ledger_data_for_a_user_outside_the_group(browser: Browser, url: str) -> None:
