@@ -309,6 +309,8 @@ def test_the_ledger_lists_and_filters_orders(browser: Browser, url: str) -> None
     expect(claire.locator("header nav a.active")).to_have_text("ACSA台帳")
     expect(claire.get_by_test_id("orders").get_by_test_id("status").first).to_have_text("要請")
     expect(claire.get_by_test_id("orders")).to_contain_text("CAD 33,600.00")
+    expect(claire.get_by_test_id("orders")).to_contain_text("国際的に協調して行われる活動")
+    expect(claire.locator("#f-category option[value=fuel]")).to_have_text("燃料・油脂・潤滑油")
     shot(claire, "acsa-ledger-ja")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+from neonwatch.acsa import load_agreement
 from neonwatch.acsa.rules import STATUSES, TRANSITIONS
 from neonwatch.web import LANGUAGES, STATIC, catalogue
 
@@ -24,10 +25,28 @@ def test_every_key_a_page_names_is_in_english() -> None:
     assert named - _english() == set()
 
 
+def _agreement_names() -> set[str]:
+    """The catalogue keys that translate the agreement's own names (its English is in
+    agreement.toml, so English has no such key)."""
+    ag = load_agreement().to_json()
+    return {
+        f"acsa.{kind}.{x['code']}"
+        for kind, items in (
+            ("party", "parties"),
+            ("category", "categories"),
+            ("activity", "activities"),
+        )
+        for x in ag[items]
+    }
+
+
 def test_translations_add_no_unknown_keys() -> None:
+    names = _agreement_names()
+    assert not names & _english()
     for lang in LANGUAGES:
         own = json.loads((STATIC / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
-        assert set(own) - _english() == set(), lang
+        assert set(own) - _english() - names == set(), lang
+    assert names <= set(catalogue("ja"))  # every category and activity in Japanese
 
 
 def test_every_status_and_step_of_the_ledger_has_words() -> None:

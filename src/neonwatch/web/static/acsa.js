@@ -33,14 +33,16 @@ NW.acsa = (() => {
     return ag.me && ag.me.party ? { main, ag } : refused();
   }
 
-  // a code's name: the catalogue's (acsa.KIND.CODE) when it has one, else the agreement's
+  // a code's name. The agreement's own names (parties, categories, activities) are its
+  // English; the catalogue (acsa.KIND.CODE) translates them and names the rest (statuses,
+  // actions, settlement methods)
   function label(kind, code) {
     if (code === null || code === undefined || code === "") return "—";
-    const key = `acsa.${kind}.${code}`;
-    const own = t(key);
-    if (own !== key) return own;
     const list = { party: ag && ag.parties, category: ag && ag.categories, activity: ag && ag.activities }[kind];
     const found = (list || []).find((x) => x.code === code);
+    const key = `acsa.${kind}.${code}`;
+    const own = t(key);
+    if (own !== key && !(found && document.documentElement.lang === "en")) return own;
     return found ? found.name : String(code);
   }
   const partyName = (code) => {
