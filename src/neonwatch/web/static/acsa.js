@@ -126,10 +126,9 @@ NW.acsa = (() => {
     return err && err.message ? err.message : String(err);
   }
 
-  const today = () => {
-    const d = new Date();
-    return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
-  };
+  // today's date in the zone the reader picked (the frame's "Times in"), as YYYY-MM-DD
+  const today = () => new Intl.DateTimeFormat("en-CA", { timeZone: localStorage.getItem("nw.tz") || undefined,
+    year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
 
   return { frame, label, partyName, exponent, minorToDecimal, money, parseDecimal, toMinor,
            quantity, lineAmount, status, when, detailText, today, get ag() { return ag; } };
