@@ -12,7 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -67,14 +67,17 @@ class Exclusion:
         """The excluded category or word that ``category``/``description`` names, else None."""
         if category.lower() in self.categories:
             return category
-        for word in self.words:
-            # whole words for Latin script; CJK has no spaces, so a substring there
-            if word.isascii():
-                if re.search(rf"\b{re.escape(word)}\b", description, re.IGNORECASE):
-                    return word
-            elif word in description:
-                return word
-        return None
+        found = self._pattern.search(description)
+        return found.group(0) if found else None
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        # whole words for Latin script; CJK has no spaces, so a substring there
+        parts = [
+            rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w)
+            for w in sorted(self.words, key=len, reverse=True)
+        ]
+        return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, and_, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -54,6 +65,13 @@ LINES = cast(Table, AcsaOrderLine.__table__)
 ENTRIES = cast(Table, AcsaEntry.__table__)
 SETTLEMENTS = cast(Table, AcsaSettlement.__table__)
 COUNTERS = cast(Table, AcsaCounter.__table__)
+_INSERT_ORDER = insert(ORDERS)
+_INSERT_LINE = insert(LINES)
+_INSERT_ENTRY = insert(ENTRIES)
+_INSERT_SETTLEMENT = insert(SETTLEMENTS)
+_ORDER = select(ORDERS).where(ORDERS.c.id == bindparam("id"))
+# an AcsaOrder, or a plain SQL row of acsa_orders (same attribute names)
+OrderRow = Any
 MAX_LINES = 200
 MAX_TEXT = 2000
 
@@ -171,14 +189,23 @@ def _check_order(
 # --- writes ----------------------------------------------------------------------------------
 
 
+def _counter_upsert(dialect: Any) -> Any:
+    return (
+        dialect.insert(COUNTERS)
+        .values(year=bindparam("year"), last=1)
+        .on_conflict_do_update(index_elements=[COUNTERS.c.year], set_={"last": COUNTERS.c.last + 1})
+        .returning(COUNTERS.c.last)
+    )
+
+
+# built once: every request runs one (its compiled form is cached by SQLAlchemy)
+_NEXT = {"postgresql": _counter_upsert(postgresql), "sqlite": _counter_upsert(sqlite)}
+
+
 def _next_number(s: Session, year: int) -> str:
     """The next order number of ``year``, under the counter row's lock until commit."""
-    dialect = s.get_bind().dialect.name
-    ins = (postgresql if dialect == "postgresql" else sqlite).insert(COUNTERS)
-    stmt = ins.values(year=year, last=1).on_conflict_do_update(
-        index_elements=[COUNTERS.c.year], set_={"last": COUNTERS.c.last + 1}
-    )
-    last = s.execute(stmt.returning(COUNTERS.c.last)).scalar_one()
+    stmt = _NEXT[s.get_bind().dialect.name]
+    last = s.connection().execute(stmt, {"year": year}).scalar_one()
     return f"ACSA-{year}-{last:04d}"
 
 
@@ -196,8 +223,8 @@ def _entry(
     detail: dict[str, Any],
     node: str,
 ) -> None:
-    s.execute(
-        insert(ENTRIES),
+    s.connection().execute(
+        _INSERT_ENTRY,
         {
             "id": uuid.uuid4(),
             "order_id": order_id,
@@ -219,8 +246,8 @@ def _entry(
 def _insert_lines(
     s: Session, order_id: uuid.UUID, revision: int, lines: list[dict[str, Any]]
 ) -> None:
-    s.execute(
-        insert(LINES),
+    s.connection().execute(
+        _INSERT_LINE,
         [{"id": uuid.uuid4(), "order_id": order_id, "revision": revision, **x} for x in lines],
     )
 
@@ -260,8 +287,8 @@ def request_order(
     oid = uuid.uuid4()
     number = _next_number(s, when.year)
     total = sum(x["amount_minor"] for x in stored)
-    s.execute(
-        insert(ORDERS),
+    s.connection().execute(
+        _INSERT_ORDER,
         {
             "id": oid,
             "number": number,
@@ -298,8 +325,10 @@ def request_order(
     return Step(oid, number, "request", REQUESTED, 1)
 
 
-def _order(s: Session, order_id: uuid.UUID) -> AcsaOrder:
-    o = s.get(AcsaOrder, order_id)
+def _order(s: Session, order_id: uuid.UUID) -> Any:
+    """The order's row (a plain SQL row with the columns of :class:`AcsaOrder`: lighter than
+    an ORM object on the write path every step takes)."""
+    o = s.connection().execute(_ORDER, {"id": order_id}).first()
     if o is None:
         raise NotFound("not found")
     return o
@@ -307,7 +336,7 @@ def _order(s: Session, order_id: uuid.UUID) -> AcsaOrder:
 
 def _checked(
     s: Session, p: Principal, ag: Agreement, order_id: uuid.UUID, action: str, version: int
-) -> tuple[AcsaOrder, str]:
+) -> tuple[Any, str]:
     """The order and the actor's party, once the actor's party may take ``action`` (403), the
     version read is current (409) and the order's status allows it (422)."""
     if action not in TRANSITIONS or action == "request":
@@ -335,18 +364,18 @@ def _stale(number: str, version: int) -> str:
     )
 
 
-def _advance(s: Session, o: AcsaOrder, version: int, values: dict[str, Any]) -> None:
+def _advance(s: Session, o: OrderRow, version: int, values: dict[str, Any]) -> None:
     """Move the summary row on from ``version`` (the optimistic lock)."""
     stmt = (
         update(ORDERS)
         .where(ORDERS.c.id == o.id, ORDERS.c.version == version)
         .values(version=version + 1, **values)
     )
-    if cast(CursorResult[Any], s.execute(stmt)).rowcount != 1:
+    if cast(CursorResult[Any], s.connection().execute(stmt)).rowcount != 1:
         raise StaleVersion(_stale(o.number, version))
 
 
-def in_kind_due(o: AcsaOrder, ag: Agreement) -> date | None:
+def in_kind_due(o: OrderRow, ag: Agreement) -> date | None:
     """The day an in-kind or exchange order still open falls due in currency."""
     method = ag.method(o.settlement)
     if method is None or not method.in_kind or o.provided_at is None:
@@ -354,7 +383,7 @@ def in_kind_due(o: AcsaOrder, ag: Agreement) -> date | None:
     return as_utc(o.provided_at).date() + timedelta(days=ag.in_kind_limit_days)
 
 
-def payment_due(o: AcsaOrder, ag: Agreement) -> date | None:
+def payment_due(o: OrderRow, ag: Agreement) -> date | None:
     """The day payment of an invoiced reimbursement order is due (invoice + payment terms)."""
     method = ag.method(o.settlement)
     if o.invoiced_at is None or (method is not None and method.in_kind):
@@ -368,7 +397,7 @@ def as_utc(ts: datetime) -> datetime:
 
 
 def _settle_values(
-    o: AcsaOrder, ag: Agreement, method: str | None, amount: str | None, when: datetime
+    o: OrderRow, ag: Agreement, method: str | None, amount: str | None, when: datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The summary change and entry detail of a settlement, after the agreement's checks."""
     open_minor = o.total_minor - o.settled_minor
@@ -463,15 +492,15 @@ def take_action(
 
 def _settlement(
     s: Session,
-    o: AcsaOrder,
+    o: OrderRow,
     seq: int,
     detail: dict[str, Any],
     when: datetime,
     p: Principal,
     node: str,
 ) -> None:
-    s.execute(
-        insert(SETTLEMENTS),
+    s.connection().execute(
+        _INSERT_SETTLEMENT,
         {
             "id": uuid.uuid4(),
             "order_id": o.id,
@@ -534,7 +563,7 @@ def amend_order(
 # --- reads -----------------------------------------------------------------------------------
 
 
-def allowed_actions(o: AcsaOrder, party: str | None) -> list[str]:
+def allowed_actions(o: OrderRow, party: str | None) -> list[str]:
     """The actions an officer of ``party`` may take on ``o`` now."""
     if party is None or o.status in FINAL:
         return []
@@ -551,7 +580,7 @@ def _ts(ts: datetime | None) -> str | None:
     return None if ts is None else as_utc(ts).isoformat()
 
 
-def summary(o: AcsaOrder, ag: Agreement) -> dict[str, Any]:
+def summary(o: OrderRow, ag: Agreement) -> dict[str, Any]:
     """An order's summary, as lists give it."""
     cur = o.currency
     open_minor = o.total_minor - o.settled_minor
@@ -578,7 +607,7 @@ def summary(o: AcsaOrder, ag: Agreement) -> dict[str, Any]:
     }
 
 
-def overdue_of(o: AcsaOrder, ag: Agreement, as_of: date) -> tuple[str, date, int] | None:
+def overdue_of(o: OrderRow, ag: Agreement, as_of: date) -> tuple[str, date, int] | None:
     """Why ``o`` is overdue on ``as_of`` (reason, due date, days), None when it is not."""
     if o.provided_at is None or o.status in FINAL or o.total_minor <= o.settled_minor:
         return None
@@ -588,7 +617,7 @@ def overdue_of(o: AcsaOrder, ag: Agreement, as_of: date) -> tuple[str, date, int
     return None
 
 
-def invoice_by(o: AcsaOrder, ag: Agreement) -> date | None:
+def invoice_by(o: OrderRow, ag: Agreement) -> date | None:
     """The last day to invoice a received order (invoice period from receipt)."""
     if o.received_at is None or o.invoiced_at is not None:
         return None
@@ -604,7 +633,7 @@ def invoice_by(o: AcsaOrder, ag: Agreement) -> date | None:
 
 
 def order_view(
-    s: Session, o: AcsaOrder, p: Principal, ag: Agreement, as_of: date | None = None
+    s: Session, o: OrderRow, p: Principal, ag: Agreement, as_of: date | None = None
 ) -> dict[str, Any]:
     """The whole order as JSON: lines of the current revision, history, due dates, and the
     actions the reader may take now."""

@@ -72,6 +72,9 @@ def entry_hash(prev_hash: str, content: str) -> str:
 _AUDIT = cast(Table, AuditEntry.__table__)
 _LAST = select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(1)
 _INSERT = insert(_AUDIT)
+# built once (every API request and ledger write appends)
+_LAST_LOCKED = _LAST.with_for_update()
+_PG_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 
 
 def _lock(session: Session) -> tuple[int, str]:
@@ -80,8 +83,8 @@ def _lock(session: Session) -> tuple[int, str]:
     Plain SQL rows, not ORM objects: every API request appends, so this is on the hot path."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-        last = session.execute(_LAST.with_for_update()).first()
+        session.execute(_PG_LOCK, {"k": _PG_LOCK_KEY})
+        last = session.execute(_LAST_LOCKED).first()
     else:
         if dialect == "sqlite":
             # a write statement takes SQLite's RESERVED lock now, before the last entry is read
