@@ -61,19 +61,23 @@
   }
 
   async function showConsolidated() {
-    const cur = h("select", { id: "cons-currency" }, ag.currencies.map((c) => h("option", { value: c.code }, c.code)));
+    const cur = h("select", { id: "cons-currency" }, ag.currencies.map((c) => h("option", { value: c.code, selected: params.get("currency") === c.code }, c.code)));
     const out = h("div", { "aria-live": "polite", "data-testid": "consolidated-figure" });
     consolidated.append(h("div", { class: "toolbar" }, h("label", {}, t("acsa.col.currency"), cur),
       h("span", { class: "muted" }, t("acsa.rates_on_or_before", { day }))), out);
+    let asked = 0; // only the answer to the latest question is shown (answers may cross)
     async function load() {
+      const mine = ++asked;
       out.replaceChildren(t("common.loading"));
+      let view;
       try {
         const c = await api(`/acsa/consolidated?${new URLSearchParams({ currency: cur.value, rate_date: day })}`);
-        out.replaceChildren(consolidatedView(c));
+        view = consolidatedView(c);
       } catch (err) {
         // no rate recorded for a pair: the server names it; nothing is converted without one
-        out.replaceChildren(h("p", { class: err.status === 422 ? "muted" : "alert error", "data-testid": "no-rate" }, A.detailText(err)));
+        view = h("p", { class: err.status === 422 ? "muted" : "alert error", "data-testid": "no-rate" }, A.detailText(err));
       }
+      if (mine === asked) out.replaceChildren(view);
     }
     cur.addEventListener("change", load);
     await load();
