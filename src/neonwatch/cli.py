@@ -1424,3 +1424,9 @@ def serve(
         pool=workers_pool,
         log_level=log_level,
     )
+
+
+# --- neonwatch acsa: the ACSA ledger (cli_acsa.py, a thin shell over neonwatch.acsa) ---------
+from neonwatch.cli_acsa import acsa_app  # noqa: E402  (it reuses this module's helpers)
+
+app.add_typer(acsa_app, name="acsa")
