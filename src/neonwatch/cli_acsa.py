@@ -631,5 +631,5 @@ def render_demo(result: Any) -> None:
         )
     )
     as_of = date.today().isoformat()
-    render_balances(result.balances, as_of)
     render_overdue(result.overdue, as_of)
+    render_balances(result.balances, as_of)
