@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import APIResponse, Browser, Page, expect
 from sqlalchemy.orm import Session
 
+from neonwatch.acsa.demo import load_demo
 from neonwatch.acsa.money import MoneyError, line_amount, to_minor
 from neonwatch.api import Settings, create_app
 from neonwatch.share.users import create_user
@@ -447,3 +448,35 @@ def test_the_pages_money_is_the_servers(browser: Browser, url: str) -> None:
             assert amount == str(line_amount(q, expected)), (currency, price, qty)
         else:
             assert amount is None, (currency, price, qty)
+
+
+def test_the_demo_deployment_shows_its_overdue_orders(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Over the store `neonwatch acsa demo` loads (orders months old): the balances page lists
+    exactly the overdue orders the API finds, with their days overdue, linked to their pages."""
+    root = tmp_path_factory.mktemp("acsa-demo")
+    demo = load_demo(f"sqlite:///{root / 'demo.db'}", password=PASSWORD)
+    assert demo.overdue  # the demo has late orders (else this test checks nothing)
+    store = open_store(demo.url)
+    try:
+        app = create_app(store, Settings(node="test", photos_dir=root / "p", cookie_secure=False))
+        with serve(app) as base:
+            page = login(browser, base, "caf-logistics", "/acsa/balances")
+            table = page.get_by_test_id("overdue").locator("table")
+            expect(table).to_be_visible()
+            day = page.evaluate("NW.acsa.today()")
+            items = call(page, "GET", f"/overdue?as_of={day}").json()["items"]
+            rows = table.locator("tbody tr")
+            expect(rows).to_have_count(len(items))
+            for row, item in zip(rows.all(), items, strict=True):
+                cells = row.locator("td").all_inner_texts()
+                assert cells[0] == item["number"]
+                assert cells[5] == str(item["days_overdue"])
+            shot(page, "acsa-demo-balances")
+            rows.first.locator("a").click()
+            expect(page.get_by_test_id("order-title")).to_contain_text(items[0]["number"])
+            expect(page.get_by_test_id("overdue")).to_contain_text("days overdue")
+            shot(page, "acsa-demo-overdue-order")
+    finally:
+        store.close()
