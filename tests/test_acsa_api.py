@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from neonwatch.acsa import check_ledger
 from neonwatch.api import Settings, create_app
+from neonwatch.api.app import CSRF_HEADER
 from neonwatch.share import audit
 from neonwatch.share.users import create_user
 from neonwatch.store import AcsaEntry, AcsaOrder, AuditEntry, Store
@@ -307,3 +308,27 @@ def test_amend_rates_and_consolidated(client: TestClient) -> None:
         "creditor": "JSDF", "debtor": "CAF", "open_minor": 13_650_000, "open": "136500.00"
     }  # fmt: skip
     assert body["rates"][0]["as_of"] == "2026-11-20"
+
+
+def test_session_cookie_writes_need_csrf_and_reads_are_audited(
+    client: TestClient, store: Store
+) -> None:
+    r = client.post("/api/v1/login", json={"username": "caf", "password": PASSWORD})
+    csrf = r.json()["csrf_token"]  # the session cookie is now set on the client
+    bad = client.post(f"{API}/orders", json=ORDER, headers={CSRF_HEADER: "0" * 64})
+    assert bad.status_code == 403 and "CSRF" in bad.json()["detail"]
+    assert _counts(store) == (0, 0)
+    ok = client.post(f"{API}/orders", json=ORDER, headers={CSRF_HEADER: csrf})
+    assert ok.status_code == 201, ok.text
+    order = ok.json()
+    assert client.get(f"{API}/orders/{order['id']}").status_code == 200
+    csv_answer = client.get(f"{API}/statement?party=CAF&start=2026-01-01&end=2099-12-31&format=csv")
+    assert csv_answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv_answer.headers["content-disposition"]
+    with Session(store.engine) as s:
+        actions = [
+            a
+            for a in s.scalars(select(AuditEntry.action).order_by(AuditEntry.seq))
+            if a.startswith("acsa.") or a == "request.refused"
+        ]
+    assert actions == ["request.refused", "acsa.request", "acsa.read", "acsa.statement"]

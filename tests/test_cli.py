@@ -127,6 +127,9 @@ def test_demo_writes_positions(tmp_path: Path) -> None:
     assert list(out.glob("positions/day=*/part-0.parquet"))
     assert (out / "summary.json").is_file()
     assert "outputs in" in result.stdout
+    # the demo ends with the ACSA ledger's open balances, in the picture's store
+    tail = result.stdout[result.stdout.index("ACSA ledger: 8 orders") :]
+    assert "open balances on" in tail and "JPY 96,375,000" in tail and "CAD 27,100.50" in tail
 
 
 def test_python_dash_m() -> None:

@@ -13,10 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import struct
-import threading
-import time
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -24,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect
 from sqlalchemy.orm import Session
 
 from neonwatch.api import Settings, create_app
@@ -36,18 +32,12 @@ from neonwatch.share.users import create_user
 from neonwatch.simulate import simulate, write
 from neonwatch.store import Event, Vessel, open_store
 from neonwatch.web.setup import picture_store
+from web_support import PASSWORD, chromium, serve
+from web_support import login as _web_login
+from web_support import shot as _shot
 
-PASSWORD = "correct horse battery"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 SECRET_NAME = "PHANTOM TANKER"
 SECRET_MMSI = 445_999_999
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -107,53 +97,26 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     settings = Settings(
         node="test", photos_dir=root / "photos", dataset=root / "sim", cookie_secure=False
     )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(store, settings), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    ARTIFACTS.mkdir(exist_ok=True)
     try:
-        yield {
-            "url": f"http://127.0.0.1:{port}",
-            "restricted": str(restricted),
-            "encounter": encounter,
-            "start": sim.positions.column("ts")[0].as_py(),
-        }
+        with serve(create_app(store, settings)) as url:
+            yield {
+                "url": url,
+                "restricted": str(restricted),
+                "encounter": encounter,
+                "start": sim.positions.column("ts")[0].as_py(),
+            }
     finally:
-        server.should_exit = True
-        thread.join(10)
         store.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _login(browser: Browser, site: dict[str, Any], user: str) -> Page:
-    page = browser.new_context(
-        accept_downloads=True, viewport={"width": 1280, "height": 860}, timezone_id="Asia/Tokyo"
-    ).new_page()
-    page.goto(site["url"] + "/map")
-    expect(page).to_have_url(f"{site['url']}/login?next=%2Fmap")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORD)
-    page.press("#password", "Enter")
-    expect(page.get_by_test_id("user")).to_contain_text(user)
-    return page
-
-
-def _shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    return _web_login(browser, site["url"], user)
 
 
 def test_login_refuses_a_wrong_password_then_the_map_shows_markers(

@@ -383,11 +383,16 @@ def _print_picture_demo(result: Any) -> None:
         f"{pic.sightings} real sightings (Japan MOD cases) in {escape(str(pic.db))}"
     )
     out_console.print(
-        f"  user [bold]{pic.username}[/bold] (CAN, SECRET, group maritime-picture), "
+        f"  user [bold]{pic.username}[/bold] (CAN, SECRET, groups maritime-picture and acsa), "
         f"password [bold]{escape(pic.password)}[/bold] (generated for this demo store only)"
     )
     out_console.print(f"  serve it:  {escape(pic.command)}")
     out_console.print(f"  then open: {pic.url}")
+    if pic.ledger is not None:  # the ACSA ledger in the same store; its balances end the demo
+        from neonwatch.cli_acsa import render_demo
+
+        out_console.print()
+        render_demo(pic.ledger)
 
 
 DETECT_HELP = (
@@ -1424,3 +1429,9 @@ def serve(
         pool=workers_pool,
         log_level=log_level,
     )
+
+
+# --- neonwatch acsa: the ACSA ledger (cli_acsa.py, a thin shell over neonwatch.acsa) ---------
+from neonwatch.cli_acsa import acsa_app  # noqa: E402  (it reuses this module's helpers)
+
+app.add_typer(acsa_app, name="acsa")

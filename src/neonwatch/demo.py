@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -129,12 +130,14 @@ class PictureDemo:
     sightings: int
     command: str
     url: str
+    ledger: Any = None  # the ACSA ledger demo in the same store (neonwatch.acsa.demo.LedgerDemo)
 
 
 def picture_demo(result: DemoResult, port: int = 8000) -> PictureDemo:
     """Publish the simulated vessels, events and risk into a fresh SQLite store under the demo
     folder, load the real cases as sightings, create the user ``demo-analyst`` (CAN, SECRET,
-    group maritime-picture) with a password generated now, and say how to serve it."""
+    group maritime-picture, and acsa: it reads the ledger as a CAF officer) with a password
+    generated now, load the ACSA ledger demo into the same store, and say how to serve it."""
     import secrets
 
     from neonwatch.web.setup import picture_store
@@ -150,6 +153,9 @@ def picture_demo(result: DemoResult, port: int = 8000) -> PictureDemo:
         screen=sim / "screen" if (sim / "screen").is_dir() else None,
         password=password,
     )
+    from neonwatch.acsa.demo import load_demo
+
+    ledger = load_demo(f"sqlite:///{db}")
     command = (
         f"neonwatch serve --db {db} --dataset {sim.resolve()} --port {port} --insecure-cookies"
     )
@@ -162,4 +168,5 @@ def picture_demo(result: DemoResult, port: int = 8000) -> PictureDemo:
         made.sightings,
         command,
         f"http://127.0.0.1:{port}/",
+        ledger,
     )

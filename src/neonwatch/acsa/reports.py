@@ -121,6 +121,7 @@ def overdue(
             items.append(
                 {
                     "id": str(o.id),
+                    "order_id": str(o.id),
                     "number": o.number,
                     "debtor": o.requesting,
                     "creditor": o.supplying,

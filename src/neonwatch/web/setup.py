@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from neonwatch.acsa import load_agreement
 from neonwatch.screen.run import default_watchlist
 from neonwatch.share.users import create_user
 from neonwatch.sightings import add_sighting, load_cases
@@ -53,10 +54,12 @@ def picture_store(
     clearance: str = "SECRET",
     group: str = DEMO_GROUP,
     node: str = "demo",
+    ledger: bool = True,
 ) -> PictureStore:
     """Publish ``dataset`` (with ``events`` and ``screen`` outputs) into the store at ``db``
     as CONFIDENTIAL // REL TO CAN, JPN for ``group``, load the bundled cases as Japan's 秘
-    sightings for the same group, and create ``username`` (if not there yet). Idempotent."""
+    sightings for the same group, and create ``username`` (if not there yet), also in the ACSA
+    ledger's group when ``ledger`` (so the analyst can read the ledger too). Idempotent."""
     store = open_store(db)
     try:
         result = publish(dataset, events, screen, store, node=node, group=group)
@@ -71,7 +74,7 @@ def picture_store(
                     username,
                     nation=nation,
                     clearance=clearance,
-                    groups=[group],
+                    groups=[group, *([load_agreement().acsa_group] if ledger else [])],
                     password=password,
                     actor="neonwatch demo",
                 )

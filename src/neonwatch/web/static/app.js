@@ -54,8 +54,9 @@ const NW = (() => {
     return m ? decodeURIComponent(m.slice(name.length + 1)) : "";
   }
 
+  // status: the HTTP status; detail: the API's "detail" as sent (text, or a list of problems)
   class ApiError extends Error {
-    constructor(status, message) { super(message); this.status = status; }
+    constructor(status, message, detail) { super(message); this.status = status; this.detail = detail; }
   }
 
   async function api(path, opts = {}) {
@@ -77,7 +78,7 @@ const NW = (() => {
     try { data = text ? JSON.parse(text) : null; } catch { data = text; }
     if (!r.ok) {
       const detail = data && data.detail ? data.detail : `${r.status} ${r.statusText}`;
-      throw new ApiError(r.status, typeof detail === "string" ? detail : JSON.stringify(detail));
+      throw new ApiError(r.status, typeof detail === "string" ? detail : JSON.stringify(detail), detail);
     }
     return data;
   }
@@ -143,7 +144,7 @@ const NW = (() => {
     const bottom = h("div", { id: "banner-bottom", class: "banner", "data-testid": "banner-bottom" });
     const nav = h("nav", {},
       [["map", "/map"], ["events", "/events"], ["vessels", "/vessels"], ["sightings", "/sightings"],
-       ["new_sighting", "/sightings/new"]].map(([k, href]) =>
+       ["new_sighting", "/sightings/new"], ["ledger", "/acsa"]].map(([k, href]) =>
         h("a", { href, class: k === active ? "active" : null }, t("nav." + k))));
     const tzSel = h("select", { id: "tz", "aria-label": t("tz.label"), onchange: (e) => {
       localStorage.setItem("nw.tz", e.target.value); location.reload(); } },
