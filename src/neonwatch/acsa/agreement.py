@@ -122,6 +122,11 @@ class Agreement:
         return next((m for m in self.methods if m.code == code), None)
 
     @property
+    def cash_method(self) -> str:
+        """The settlement in currency (what an in-kind order past its limit falls due in)."""
+        return next(m.code for m in self.methods if not m.in_kind)
+
+    @property
     def category_codes(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.categories)
 

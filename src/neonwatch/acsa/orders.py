@@ -402,18 +402,18 @@ def _settle_values(
     """The summary change and entry detail of a settlement, after the agreement's checks."""
     open_minor = o.total_minor - o.settled_minor
     method = method or o.settlement
+    cash = ag.cash_method
     if ag.method(method) is None:
         raise RuleViolation(f"method: {method!r} is not one of {', '.join(ag.method_codes)}")
-    if method not in (o.settlement, "reimbursement"):
+    if method not in (o.settlement, cash):
         raise RuleViolation(
-            f"method: order {o.number} is settled by {o.settlement} (or reimbursement), "
-            f"not {method}"
+            f"method: order {o.number} is settled by {o.settlement} (or {cash}), not {method}"
         )
     due = in_kind_due(o, ag)
-    if method != "reimbursement" and due is not None and when.date() > due:
+    if method != cash and due is not None and when.date() > due:
         raise RuleViolation(
             f"method: the in-kind limit of {ag.in_kind_limit_days} days passed on {due}; "
-            f"order {o.number} is now due in currency: settle by reimbursement"
+            f"order {o.number} is now due in currency: settle by {cash}"
         )
     try:
         paid = open_minor if amount is None else to_minor(amount, o.currency, ag.currencies)
