@@ -127,9 +127,13 @@ def test_demo_writes_positions(tmp_path: Path) -> None:
     assert list(out.glob("positions/day=*/part-0.parquet"))
     assert (out / "summary.json").is_file()
     assert "outputs in" in result.stdout
-    # the demo ends with the ACSA ledger's open balances, in the picture's store
+    # then the ACSA ledger's open balances, in the picture's store
     tail = result.stdout[result.stdout.index("ACSA ledger: 8 orders") :]
     assert "open balances on" in tail and "JPY 96,375,000" in tail and "CAD 27,100.50" in tail
+    # and it ends by saying how to open the picture, as which user
+    last = " ".join(result.stdout[result.stdout.index("web picture:") :].split())
+    assert "user demo-analyst" in last and "password" in last
+    assert "serve it: neonwatch serve --db" in last and last.endswith("/acsa)")
 
 
 def test_python_dash_m() -> None:

@@ -373,10 +373,16 @@ def demo(
 
 
 def _print_picture_demo(result: Any) -> None:
-    """The demo's last step: the web picture on its data, and how to open it."""
+    """The demo's last step: the ACSA ledger's balances, then the web picture on the demo's
+    data and how to open it (the last lines a new user reads)."""
     from neonwatch.demo import picture_demo
 
     pic = picture_demo(result)
+    if pic.ledger is not None:  # the ACSA ledger, in the same store
+        from neonwatch.cli_acsa import render_demo
+
+        out_console.print()
+        render_demo(pic.ledger)
     out_console.print()
     out_console.print(
         f"[bold]web picture[/bold]: {pic.vessels:,} vessel rows, {pic.events:,} events and "
@@ -387,12 +393,7 @@ def _print_picture_demo(result: Any) -> None:
         f"password [bold]{escape(pic.password)}[/bold] (generated for this demo store only)"
     )
     out_console.print(f"  serve it:  {escape(pic.command)}")
-    out_console.print(f"  then open: {pic.url}")
-    if pic.ledger is not None:  # the ACSA ledger in the same store; its balances end the demo
-        from neonwatch.cli_acsa import render_demo
-
-        out_console.print()
-        render_demo(pic.ledger)
+    out_console.print(f"  then open: {pic.url}  (the ledger: {pic.url.rstrip('/')}/acsa)")
 
 
 DETECT_HELP = (
