@@ -4,7 +4,8 @@ Creates a fresh database on the local server (127.0.0.1:5432 unless --pg), a use
 `neonwatch serve --workers 2` on 127.0.0.1 in a subprocess. Then ``--clients`` clients (asyncio +
 httpx, one connection each) loop: post a sighting (with an id and a marker of their own, retried
 on a transport error with the same id), read it back, list the latest sightings, and wait
-``--think`` seconds. Two phases:
+``--think`` seconds on average (each client starts at a random moment and waits 0.5 to 1.5
+times ``--think``, so that clients do not act in lockstep). Phases:
 
 * **paced** (``--seconds``, default 60, ``--think`` 1 s): what 50 people filing and reading
   sightings feel. The bar (issue 5: p99 under 200 ms on 2 cores) is judged here.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import secrets
 import socket
 import subprocess
@@ -84,6 +86,11 @@ async def _client(
     headers = {"Authorization": f"Bearer {token}"}
     n = 0
     seq = 0
+    # people do not act in step: each client starts at a random moment of the first think
+    # time and waits 0.5-1.5 times --think (the mean stays --think), as k6's guides advise
+    jitter = random.Random(i)
+    if think:
+        await asyncio.sleep(jitter.uniform(0, think))
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
 
         async def call(kind: str, method: str, url: str, **kw: Any) -> httpx.Response | None:
@@ -114,7 +121,7 @@ async def _client(
                 raise SystemExit(f"get: {got.status_code} {got.text[:300]}")
             await call("list", "GET", "/api/v1/sightings", params={"limit": 20})
             if think:
-                await asyncio.sleep(think)
+                await asyncio.sleep(think * jitter.uniform(0.5, 1.5))
     return n
 
 
