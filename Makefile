@@ -37,11 +37,12 @@ test: venv postgres chromium
 	$(BIN)/pytest -q
 
 ## bench: the benchmarks in benchmarks/ (long; not part of `make test`)
-bench: venv
+bench: venv postgres
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/decode.py
 	$(BIN)/python benchmarks/detect.py
 	$(BIN)/python benchmarks/screen.py
+	$(BIN)/python benchmarks/serve.py --sweep 10,20,30,40
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
