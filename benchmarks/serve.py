@@ -11,6 +11,9 @@ times ``--think``, so that clients do not act in lockstep). Phases:
   sightings feel. The bar (issue 5: p99 under 200 ms on 2 cores) is judged here.
 * **sweep** (``--sweep 10,20,30,40``, off by default): paced phases of ``--sweep-seconds``
   at each client count first, to say up to how many clients the bar holds.
+* **cost** (``--cost``, default 300 of each): one client, one request at a time, with the CPU
+  time the server's processes and PostgreSQL's spent on each kind of request (read from
+  /proc): what a request costs, free of queueing. 2 cores give 2,000 ms of CPU a second.
 * **saturated** (``--saturate-seconds``, default 30, no waiting): the server's ceiling. With
   no waiting, a closed loop's latency is clients / throughput (Little's law), so its p99 says
   how many requests a second the server sustains rather than how fast one request is.
@@ -22,6 +25,7 @@ audit chain is verified too. The last lines are
     serve_sweep: bar_p99_ms=200 met_up_to_clients=N        (with --sweep)
     serve: clients=50 seconds=60 think_s=1 requests=N rps=R p99_ms=P lost=0 duplicated=0
     serve_saturated: clients=50 seconds=30 think_s=0 requests=N rps=R p99_ms=P
+    serve_cost: post_ms=C get_ms=C list_ms=C pg_ms=C            (CPU per request)
 
 The load generator runs on the same 2 cores as the server and PostgreSQL.
 """
@@ -133,6 +137,72 @@ async def _client(
     return n
 
 
+def _cpu_ms(pids: list[int]) -> float:
+    """CPU time (user + system) the processes ``pids`` have used so far, in ms (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total * 1000 / tick
+
+
+def _family(pid: int) -> list[int]:
+    """``pid`` and its descendants (the server and its worker processes)."""
+    out = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = task / "children"
+        if children.exists():
+            for child in children.read_text().split():
+                out += _family(int(child))
+    return out
+
+
+def _backends(database: str) -> list[int]:
+    """The PostgreSQL backend processes serving ``database`` (their title names it)."""
+    out = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if title.startswith("postgres: ") and f" {database} " in title:
+                out.append(int(proc.name))
+    return out
+
+
+def _cost(base: str, token: str, server: int, database: str, n: int) -> dict[str, float]:
+    """CPU ms per request of each kind (one client, one request at a time, ``n`` of each),
+    spent by the server's processes, and by PostgreSQL over all three kinds."""
+    headers = {"Authorization": f"Bearer {token}"}
+    out: dict[str, float] = {}
+    pg_total = 0.0
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+        ids: list[str] = []
+        for kind in ("post", "get", "list"):
+            pids, backends = _family(server), _backends(database)
+            before, pg_before = _cpu_ms(pids), _cpu_ms(backends)
+            for seq in range(n):
+                if kind == "post":
+                    body = _report(999, seq, "cost")
+                    r = http.post("/api/v1/sightings", json=body)
+                    ids.append(body["id"])
+                elif kind == "get":
+                    r = http.get(f"/api/v1/sightings/{ids[seq % len(ids)]}")
+                else:
+                    r = http.get("/api/v1/sightings", params={"limit": 20})
+                if r.status_code not in (200, 201):
+                    raise SystemExit(f"cost {kind}: {r.status_code} {r.text[:300]}")
+            out[kind] = (_cpu_ms(pids) - before) / n
+            pg_total += _cpu_ms(backends) - pg_before
+    out["pg"] = pg_total / (3 * n)
+    return out
+
+
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -179,6 +249,12 @@ def main() -> None:
         "--sweep-seconds at each, to find how many clients the bar holds for.",
     )
     ap.add_argument("--sweep-seconds", type=float, default=20.0)
+    ap.add_argument(
+        "--cost",
+        type=int,
+        default=300,
+        help="Requests of each kind sent one at a time to measure the CPU each costs (0: skip).",
+    )
     ap.add_argument("--workers", type=int, default=2, help="Server processes (2 cores: 2).")
     ap.add_argument("--keep", action="store_true", help="Keep the benchmark database.")
     args = ap.parse_args()
@@ -244,6 +320,7 @@ def main() -> None:
         token = login.json()["token"]
         # a few unmeasured seconds first: connection pools fill, statements get prepared
         warm = asyncio.run(_drive(base, token, args.clients, args.warmup, args.think, "warmup"))
+        cost = _cost(base, token, proc.pid, name, args.cost) if args.cost else None
         sweep = []
         for n in [int(x) for x in args.sweep.split(",") if x.strip()]:
             requests, elapsed, lat, acked = asyncio.run(
@@ -308,6 +385,16 @@ def main() -> None:
             held = [n for n, _, p99 in sweep if p99 < BAR_P99_MS]
             lines.insert(
                 0, f"serve_sweep: bar_p99_ms={BAR_P99_MS} met_up_to_clients={max(held, default=0)}"
+            )
+        if cost is not None:
+            print(
+                f"cost: CPU per request, one at a time ({args.cost} of each): server "
+                + ", ".join(f"{k} {cost[k]:.1f} ms" for k in ("post", "get", "list"))
+                + f"; PostgreSQL {cost['pg']:.1f} ms"
+            )
+            lines.append(
+                "serve_cost: "
+                + " ".join(f"{k}_ms={cost[k]:.1f}" for k in ("post", "get", "list", "pg"))
             )
         print(f"audit chain: {chain.reason}")
         if not chain.ok:

@@ -245,6 +245,25 @@ def test_overdue_after_the_payment_terms(store: Store) -> None:
         assert order["payment_due"] == due.isoformat() and order["overdue_days"] == 30
 
 
+def test_not_invoiced_within_the_invoice_period_is_overdue(store: Store) -> None:
+    """The agreement invoices at least every 3 months: a received order the supplier has not
+    invoiced by then is listed overdue, and invoicing it takes it off the list."""
+    with Session(store.engine) as s, s.begin():
+        step = _walk(s, "received")  # received on day 3
+        received = (T0 + timedelta(days=3)).date()
+        by = date(received.year, received.month + 3, received.day)
+        order = acsa.get_order(s, CAF, step.order_id, as_of=by)
+        assert order["invoice_by"] == by.isoformat() and order["overdue_days"] is None
+        assert acsa.overdue(s, CAF, by)["items"] == []
+        late = acsa.overdue(s, JSDF, by + timedelta(days=5))["items"]
+        assert [(i["number"], i["reason"], i["days_overdue"], i["due"]) for i in late] == [
+            (step.number, "invoice", 5, by.isoformat())
+        ]
+        when = datetime.combine(by + timedelta(days=5), T0.timetz())
+        acsa.take_action(s, CAF, step.order_id, "invoice", step.version, at=when)
+        assert acsa.overdue(s, CAF, by + timedelta(days=5))["items"] == []
+
+
 def test_in_kind_past_the_limit_becomes_due_in_currency(store: Store) -> None:
     with Session(store.engine) as s, s.begin():
         step = _walk(s, "invoiced", settlement="replacement_in_kind")
@@ -382,10 +401,23 @@ def test_consolidation_needs_a_recorded_rate_and_takes_the_latest(store: Store) 
             acsa.record_rate(
                 s, CAF, base="JPY", quote="CAD", rate="1", as_of=date(2099, 1, 1), source="x"
             )
+        day_after_tomorrow = datetime.now(UTC).date() + timedelta(days=2)
+        with pytest.raises(RuleViolation, match="in the future"):
+            acsa.record_rate(
+                s, CAF, base="JPY", quote="CAD", rate="1", as_of=day_after_tomorrow, source="x"
+            )
         with pytest.raises(NotAllowed):
             acsa.record_rate(
                 s, OUTSIDER, base="JPY", quote="CAD", rate="1", as_of=date(2026, 1, 1), source="x"
             )
+
+
+def test_a_rate_may_carry_the_day_it_is_anywhere_on_earth() -> None:
+    """At 23:38 UTC it is already tomorrow in Tokyo: the officer there records "today's" rate
+    (the CI failure that made this rule); a day that has begun nowhere is still refused."""
+    late_evening_utc = datetime(2026, 11, 22, 23, 38, tzinfo=UTC)
+    assert acsa.latest_rate_day(late_evening_utc) == date(2026, 11, 23)
+    assert acsa.latest_rate_day(datetime(2026, 11, 22, 9, 0, tzinfo=UTC)) == date(2026, 11, 22)
 
 
 def test_check_ledger_finds_a_tampered_summary(store: Store) -> None:

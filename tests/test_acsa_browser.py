@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import APIResponse, Browser, Page, expect
+from playwright.sync_api import APIResponse, Browser, Dialog, Page, expect
 from sqlalchemy.orm import Session
 
 from neonwatch.acsa.demo import load_demo
@@ -276,7 +276,26 @@ def test_a_stale_page_shows_the_conflict_and_the_order_as_it_is(browser: Browser
     other = login(browser, url, "hiro", "/acsa")
     r = call(other, "POST", f"/orders/{order['id']}/accept", {"version": order["version"]})
     assert r.ok, r.text()
-    # the page still shows version 1 and offers reject: pressing it is refused as stale
+    # the page still shows version 1 and offers reject: it asks first, and saying no sends
+    # nothing (the stale version would have been refused)
+    asked: list[str] = []
+
+    def answer(accept: bool) -> Callable[[Dialog], None]:
+        def on_dialog(dialog: Dialog) -> None:
+            asked.append(dialog.message)
+            if accept:
+                dialog.accept()
+            else:
+                dialog.dismiss()
+
+        return on_dialog
+
+    hiro.once("dialog", answer(False))
+    hiro.click("[data-testid=actions] button[data-action=reject]")
+    assert asked == [f"Reject order {order['number']}? It ends the order for both forces."]
+    expect(hiro.get_by_test_id("error")).to_have_count(0)
+    # saying yes sends it, and it is refused as stale
+    hiro.once("dialog", answer(True))
     hiro.click("[data-testid=actions] button[data-action=reject]")
     expect(hiro.get_by_test_id("error")).to_contain_text("Someone changed this order first")
     expect(hiro.get_by_test_id("order-title").get_by_test_id("status")).to_have_text("accepted")
@@ -480,3 +499,32 @@ def test_the_demo_deployment_shows_its_overdue_orders(
             shot(page, "acsa-demo-overdue-order")
     finally:
         store.close()
+
+
+def test_an_officer_records_an_exchange_rate(browser: Browser, url: str) -> None:
+    """The rates page lists the dated rates and records one; a rate that is not a positive
+    number gets the server's reason and records nothing; outside the ledger, no form."""
+    claire = login(browser, url, "claire", "/acsa/rates")
+    expect(claire.get_by_test_id("rates-list").locator("table, p")).to_be_visible()
+    before = len(call(claire, "GET", "/rates").json()["items"])
+    claire.select_option("#rate-base", "JPY")
+    claire.select_option("#rate-quote", "CAD")
+    claire.fill("#rate-value", "-0.0093")
+    claire.fill("#rate-source", "Bank of Canada daily rate")
+    claire.click("#rate-submit")
+    expect(claire.get_by_test_id("rate-refused")).to_contain_text("rate")
+    assert len(call(claire, "GET", "/rates").json()["items"]) == before
+    claire.fill("#rate-value", "0.0093")
+    claire.click("#rate-submit")
+    expect(claire.get_by_test_id("rate-recorded")).to_contain_text("1 JPY = 0.0093 CAD")
+    pairs = claire.get_by_test_id("rate-pair")
+    expect(pairs.filter(has_text="1 JPY = 0.0093 CAD")).to_have_count(1)
+    stored = call(claire, "GET", "/rates").json()["items"]
+    assert len(stored) == before + 1
+    assert {(r["base"], r["quote"], r["rate"], r["recorded_by"]) for r in stored} >= {
+        ("JPY", "CAD", "0.0093", "claire")
+    }
+    shot(claire, "acsa-rates")
+    olaf = login(browser, url, "olaf", "/acsa/rates")
+    expect(olaf.get_by_test_id("no-access")).to_be_visible()
+    expect(olaf.locator("#rate-form")).to_have_count(0)

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from neonwatch.api import NOT_FOUND, Settings, create_app
+from neonwatch.api import NOT_FOUND, Settings, create_app, deps
 from neonwatch.api.app import CSRF_HEADER, SESSION_COOKIE, iter_api_routes
 from neonwatch.ingest.schema import POSITIONS
 from neonwatch.share import audit
@@ -601,3 +601,29 @@ def test_audit_chain_holds_and_every_read_left_an_entry(
         result = audit.verify(s)
     assert result.ok, result.reason
     assert _audit(store)[-1].action == "sightings.create"
+
+
+def test_lists_count_up_to_a_cap_and_say_when_there_are_more(
+    client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list counts at most COUNT_CAP rows past its offset (counting is the part of a list
+    whose cost grows with the table): beyond, ``total_capped`` says "more than total", the
+    next page is still served, and the audit entry records what the reader was told."""
+    monkeypatch.setattr(deps, "COUNT_CAP", 1)
+    h = _login(client, "kenji")
+    for _ in range(3):
+        assert client.post("/api/v1/sightings", json=_sighting(), headers=h).status_code == 201
+    pages = {
+        "/api/v1/events": len(VISIBLE),  # the seeded events kenji may read
+        "/api/v1/views/events": len(VISIBLE),
+        "/api/v1/sightings": 3,
+        "/api/v1/views/sightings": 3,
+    }
+    for path, readable in pages.items():
+        first = client.get(path, params={"limit": 1}, headers=h).json()
+        assert (first["total"], first["total_capped"], len(first["items"])) == (1, True, 1), path
+        last = client.get(path, params={"limit": 1, "offset": readable - 1}, headers=h).json()
+        assert (last["total"], last["total_capped"]) == (readable, False), path
+        assert len(last["items"]) == 1
+    entry = next(e for e in _audit(store) if e.action == "sightings.list")
+    assert (entry.detail["total"], entry.detail["total_capped"]) == (1, True)

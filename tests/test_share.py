@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import delete, func, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -35,6 +36,7 @@ from neonwatch.share.users import check_password, create_user, issue_token, user
 from neonwatch.store import AuditEntry, Event, Store, User
 from neonwatch.store.engine import alembic_config
 from neonwatch.store.models import AuditPending
+from neonwatch.store.publish import Markings
 
 # --- fixtures (PostgreSQL database: pg_url in conftest.py) ----------------------------------
 
@@ -478,6 +480,40 @@ def test_create_user_library(store: Store) -> None:
 
 
 # --- migrations -----------------------------------------------------------------------------
+
+
+def test_releasability_is_kept_upper_case(store: Store) -> None:
+    """The SQL filter tests releasability as stored (plain LIKEs), ``decide`` upper-cases it:
+    migration 0006 upper-cases rows stored before it, PostgreSQL then refuses lower case, and
+    on SQLite (whose LIKE ignores ASCII case) the two still agree on a lower-case row."""
+    cfg = alembic_config(store.engine)
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    with Session(store.engine) as session, session.begin():
+        session.add(_event("CAN", "CONFIDENTIAL", "rel to can, jpn", "neon"))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    reader = Principal("aiko", "JPN", "秘", frozenset({"neon"}))
+    readable_count = select(func.count()).select_from(Event).where(readable(reader, Event))
+    with Session(store.engine) as session:
+        assert session.scalars(select(Event.releasability)).all() == ["REL TO CAN, JPN"]
+        assert session.scalar(readable_count) == 1
+    lower = _event("CAN", "CONFIDENTIAL", "rel to jpn", "neon")
+    eid = lower.event_id
+    if store.engine.dialect.name == "postgresql":
+        with pytest.raises(IntegrityError), Session(store.engine) as session, session.begin():
+            session.add(lower)
+        return
+    with Session(store.engine) as session, session.begin():
+        session.add(lower)
+    with Session(store.engine) as session:
+        assert decide(reader, "read", session.get(Event, eid)).allowed
+        assert session.scalar(readable_count) == 2
+    assert Markings("JPN", "node", "秘", "rel to can, jpn", "neon").releasability == (
+        "REL TO CAN, JPN"
+    )
 
 
 def test_migration_0002_up_and_down(store: Store) -> None:

@@ -205,3 +205,50 @@ def test_cli_publish(sim_dirs: dict[str, Path], tmp_path: Path) -> None:
     assert missing.exit_code == 2
     refused = runner.invoke(app, [*args, "--db", db, "--originator", "USA"])
     assert refused.exit_code == 2 and "originator" in refused.output
+
+
+def test_newest_page_of_sightings_is_read_from_the_index(store: Store) -> None:
+    """The API's page of sightings (policy filter, newest first) walks ix_sightings_date_id
+    rather than sorting the whole table: the planner can estimate the policy filter."""
+    from datetime import date, timedelta
+
+    from neonwatch.api.sightings import _list_statements
+    from neonwatch.share.policy import Principal
+    from neonwatch.store.models import SightingRecord
+
+    stamp = {
+        "originator_nation": "JPN",
+        "originating_node": "test-node",
+        "classification": "秘",
+        "releasability": "REL TO CAN, JPN",
+        "group": "neon",
+    }
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "asset": f"P-{i % 7}",
+            "date": date(2018, 1, 1) + timedelta(days=i % 400),
+            "position_computed": False,
+            "report": {},
+            **stamp,
+        }
+        for i in range(3000)
+    ]
+    with store.engine.begin() as conn:
+        conn.execute(SightingRecord.__table__.insert(), rows)
+        conn.exec_driver_sql("ANALYZE")
+    reader = Principal("aiko", "JPN", "極秘", frozenset({"neon"}))
+    _, page = _list_statements(reader, False, False, False)
+    sql = str(
+        page.params(limit=20, offset=0).compile(
+            dialect=store.engine.dialect, compile_kwargs={"literal_binds": True}
+        )
+    )
+    postgres = store.engine.dialect.name == "postgresql"
+    with store.engine.connect() as conn:
+        plan = "\n".join(
+            str(r[-1])
+            for r in conn.exec_driver_sql(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + sql)
+        )
+    assert "ix_sightings_date_id" in plan, plan
+    assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan

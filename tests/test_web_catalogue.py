@@ -59,3 +59,21 @@ def test_every_status_and_step_of_the_ledger_has_words() -> None:
         assert all(
             words[f"acsa.status.{s}"] != catalogue("en")[f"acsa.status.{s}"] for s in STATUSES
         )
+
+
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def test_french_and_japanese_are_complete() -> None:
+    """A French or Japanese reader never meets English on a page: each catalogue has every
+    English key, no empty words, and the same ``{placeholders}`` as the English (a missing
+    one would drop a number from a sentence)."""
+    en = json.loads((STATIC / "i18n" / "en.json").read_text(encoding="utf-8"))
+    for lang in ("fr", "ja"):
+        own = json.loads((STATIC / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+        assert set(en) - set(own) == set(), lang
+        assert [k for k in en if not own[k].strip()] == [], lang
+        wrong = [
+            k for k in en if set(PLACEHOLDER.findall(own[k])) != set(PLACEHOLDER.findall(en[k]))
+        ]
+        assert wrong == [], (lang, wrong)

@@ -219,12 +219,19 @@ def render_balances(rows: list[dict[str, Any]], as_of: str) -> None:
     out_console.print(t)
 
 
+_OVERDUE_WHY = {
+    "payment": "payment terms",
+    "in_kind_limit": "in-kind limit: due in currency",
+    "invoice": "not invoiced within the invoice period",
+}
+
+
 def render_overdue(items: list[dict[str, Any]], as_of: str) -> None:
     t = Table(title=f"overdue on {as_of}", title_justify="left")
     for col in ("number", "owed by", "owed to", "open", "due", "days", "why"):
         t.add_column(col, justify="right" if col in ("open", "days") else "left")
     for i in items:
-        why = "payment terms" if i["reason"] == "payment" else "in-kind limit: due in currency"
+        why = _OVERDUE_WHY.get(i["reason"], i["reason"])
         t.add_row(
             i["number"], i["debtor"], i["creditor"], _money(i["open_minor"], i["currency"]),
             i["due"], str(i["days_overdue"]), why,

@@ -608,10 +608,17 @@ def summary(o: OrderRow, ag: Agreement) -> dict[str, Any]:
 
 
 def overdue_of(o: OrderRow, ag: Agreement, as_of: date) -> tuple[str, date, int] | None:
-    """Why ``o`` is overdue on ``as_of`` (reason, due date, days), None when it is not."""
+    """Why ``o`` is overdue on ``as_of`` (reason, due date, days), None when it is not: an
+    in-kind settlement past its limit, a received order not invoiced within the invoice period
+    (the supplier's delay), or an invoice unpaid past the payment terms."""
     if o.provided_at is None or o.status in FINAL or o.total_minor <= o.settled_minor:
         return None
-    for reason, due in (("in_kind_limit", in_kind_due(o, ag)), ("payment", payment_due(o, ag))):
+    dues = (
+        ("in_kind_limit", in_kind_due(o, ag)),
+        ("invoice", invoice_by(o, ag)),
+        ("payment", payment_due(o, ag)),
+    )
+    for reason, due in dues:
         if due is not None and as_of > due:
             return reason, due, (as_of - due).days
     return None

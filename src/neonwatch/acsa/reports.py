@@ -302,6 +302,16 @@ def statement(
 # --- exchange rates and the consolidated figure -----------------------------------------------
 
 
+# A Tokyo officer at 08:00 records "today's" rate while UTC is still on yesterday: a day is
+# in the past once it has begun anywhere, and the earliest zone on Earth is UTC+14 (Kiribati).
+_EARLIEST_ZONE = timedelta(hours=14)
+
+
+def latest_rate_day(now: datetime | None = None) -> date:
+    """The newest day a rate may carry: today in the earliest time zone on Earth."""
+    return ((now or utcnow()) + _EARLIEST_ZONE).date()
+
+
 def record_rate(
     s: Session,
     p: Principal,
@@ -331,7 +341,7 @@ def record_rate(
         raise RuleViolation(str(exc)) from None
     if value <= 0:
         raise RuleViolation("rate: must be more than zero")
-    if as_of > utcnow().date():
+    if as_of > latest_rate_day():
         raise RuleViolation(f"as_of: {as_of} is in the future; record rates that were published")
     if not source or not source.strip():
         raise RuleViolation("source: say where the rate comes from (e.g. Bank of Canada)")

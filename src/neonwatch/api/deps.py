@@ -22,7 +22,7 @@ import pyarrow as pa
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Engine, Select, exists, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from neonwatch.share import audit
@@ -45,6 +45,37 @@ TOKEN_CACHE_SECONDS = 30.0
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0)]
+
+
+# A list counts the rows its reader may read up to this many past its offset, not all of them:
+# the count is the one part of a list whose cost grows with the table (PostgreSQL visits every
+# row the filter passes, and the table's pages too for rows written since the last vacuum; at
+# 6,000 sightings it cost more than the rest of the request). Past it, the total says "more".
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many rows a list's reader may read: ``count`` exactly, or, when ``capped``, more
+    than ``count`` (which is then the offset plus :data:`COUNT_CAP`)."""
+
+    count: int
+    capped: bool
+
+    @staticmethod
+    def rows_to_count(offset: int) -> int:
+        """How many rows a list at ``offset`` counts at most (one more than it reports)."""
+        return offset + COUNT_CAP + 1
+
+    @classmethod
+    def of(cls, counted: int, offset: int) -> "Total":
+        """From a count of at most ``offset + COUNT_CAP + 1`` rows."""
+        upto = offset + COUNT_CAP
+        return cls(min(int(counted), upto), int(counted) > upto)
+
+    def to_json(self) -> dict[str, Any]:
+        """``total`` and ``total_capped``, as every list answers them."""
+        return {"total": self.count, "total_capped": self.capped}
 
 
 @dataclass
@@ -178,28 +209,33 @@ class ApiContext:
         order: Sequence[Any],
         limit: int,
         offset: int,
-    ) -> tuple[int, list[Any]]:
-        """One page of ``stmt`` and the total count, both filtered by policy in the SQL."""
+    ) -> tuple[Total, list[Any]]:
+        """One page of ``stmt`` and its total (:class:`Total`), both filtered by policy in
+        the SQL."""
         stmt = stmt.where(self.readable(p, model))
-        total = s.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+        counted = stmt.with_only_columns(literal(1)).limit(Total.rows_to_count(offset)).subquery()
+        total = Total.of(s.execute(select(func.count()).select_from(counted)).scalar_one(), offset)
         rows = list(s.scalars(stmt.order_by(*order).limit(limit).offset(offset)))
-        return int(total), rows
+        return total, rows
 
     def get_one(self, s: Session, p: Principal, model: Any, key: Any, rid: uuid.UUID) -> Any:
         """The row ``rid`` if ``p`` may read it, else None (missing and refused look alike to
         the reader; the audit entry tells the security officer which it was)."""
         row = s.scalars(select(model).where(key == rid, self.readable(p, model))).first()
         if row is None:
-            held = s.execute(select(exists().where(key == rid))).scalar()
-            audit.append(
-                s,
-                p.user,
-                f"{model.__tablename__}.read",
-                model.__tablename__,
-                str(rid),
-                {"found": False, "refused": bool(held)},
-            )
+            self.audit_missing(s, p, model.__tablename__, key, rid)
         return row
+
+    @staticmethod
+    def audit_missing(
+        s: Session | Connection, p: Principal, table: str, key: Any, rid: uuid.UUID
+    ) -> None:
+        """Audit a read of ``rid`` that found nothing ``p`` may read, saying whether the
+        record is held (refused) or missing: the security officer sees which, the reader
+        never does."""
+        held = s.execute(select(exists().where(key == rid))).scalar()
+        detail = {"found": False, "refused": bool(held)}
+        audit.append(s, p.user, f"{table}.read", table, str(rid), detail)
 
     def marking_for(self, p: Principal, m: MarkingIn, request: Request) -> dict[str, str]:
         """The markings of a record ``p`` creates: originator ``p``'s nation, classification in

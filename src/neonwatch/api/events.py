@@ -107,9 +107,9 @@ def list_events(
             "limit": limit,
             "offset": offset,
         }
-        detail = {"filters": filters, "total": total, "ids": [i["event_id"] for i in items]}
+        detail = {"filters": filters, **total.to_json(), "ids": [i["event_id"] for i in items]}
         audit.append(s, p.user, "events.list", "events", None, detail)
-    return {"total": total, "limit": limit, "offset": offset, "items": items}
+    return {**total.to_json(), "limit": limit, "offset": offset, "items": items}
 
 
 @router.get("/events/{event_id}")

@@ -133,12 +133,13 @@ def export(ctx: ApiContext, p: Principal, f: AnyFilter, fmt: str, limit: int) ->
         mark = banner(rows, p)
         line = marking_line(mark)
         when = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        title = f"neonwatch {name} for {p.user} at {when} ({len(items)} of {total})"
+        of = f"{total.count}{'+' if total.capped else ''}"
+        title = f"neonwatch {name} for {p.user} at {when} ({len(items)} of {of})"
         data = formats.write(fmt, [feature(i) for i in items], line, title)
         detail = {
             "filters": filters_json(f),
             "format": fmt,
-            "total": total,
+            **total.to_json(),
             "exported": len(items),
             "marking": line,
             "ids": [i[key] for i in items],

@@ -92,7 +92,7 @@ def sighting_report(
     with Session(ctx.engine) as s, s.begin():
         row = ctx.get_one(s, p, SightingRecord, SightingRecord.id, sighting_id)
         if row is not None:
-            data = sightings_out(ctx, s, p, [row])[0]
+            data = sightings_out(s.connection(), p, [row])[0]
             data["correlation"] = row.correlation
             shown: list[Any] = [row]
             shown += s.scalars(

@@ -38,9 +38,9 @@ def list_vessels(
         total, rows = ctx.page(s, p, Vessel, stmt, order, limit, offset)
         items = [record(r, p) for r in rows]
         filters = {"mmsi": mmsi, "imo": imo, "q": q, "limit": limit, "offset": offset}
-        detail = {"filters": filters, "total": total, "ids": [i["id"] for i in items]}
+        detail = {"filters": filters, **total.to_json(), "ids": [i["id"] for i in items]}
         audit.append(s, p.user, "vessels.list", "vessels", None, detail)
-    return {"total": total, "limit": limit, "offset": offset, "items": items}
+    return {**total.to_json(), "limit": limit, "offset": offset, "items": items}
 
 
 @router.get("/vessels/{vessel_id}")

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import Select, String, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from neonwatch.api.deps import ApiContext, Auth, Ctx, Limit, Offset
+from neonwatch.api.deps import ApiContext, Auth, Ctx, Limit, Offset, Total
 from neonwatch.api.events import events_out, risk_key, risk_subject
 from neonwatch.api.records import PREFIX, record, to_json, utc
 from neonwatch.api.sightings import sightings_out
@@ -284,7 +284,7 @@ MODELS: dict[type, Any] = {
 
 def rows_of(
     ctx: ApiContext, s: Session, p: Principal, f: AnyFilter, limit: int, offset: int
-) -> tuple[int, list[Any]]:
+) -> tuple[Total, list[Any]]:
     """The total and one page of a view, policy applied inside the query."""
     model = MODELS[type(f)]
     return ctx.page(s, p, model, f.statement(ctx, s, p), f.order, limit, offset)
@@ -298,7 +298,7 @@ def items_of(ctx: ApiContext, s: Session, p: Principal, rows: list[Any]) -> list
     if isinstance(rows[0], Event):
         return events_out(ctx, s, p, rows)
     if isinstance(rows[0], SightingRecord):
-        return sightings_out(ctx, s, p, rows)
+        return sightings_out(s.connection(), p, rows)
     return [record(r, p) for r in rows]
 
 
@@ -317,11 +317,11 @@ def _view(
         mark = banner(rows, p)
         detail = {
             "filters": filters_json(f) | {"limit": limit, "offset": offset},
-            "total": total,
+            **total.to_json(),
             "ids": [i[key] for i in items],
         }
         audit.append(s, p.user, f"{name}.list", name, None, detail)
-    return {"total": total, "limit": limit, "offset": offset, "marking": mark, "items": items}
+    return {**total.to_json(), "limit": limit, "offset": offset, "marking": mark, "items": items}
 
 
 @router.get("/views/events")

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Connection, Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from neonwatch.store.models import AuditEntry, utcnow
@@ -74,16 +74,19 @@ _LAST = select(_AUDIT.c.seq, _AUDIT.c.hash).order_by(_AUDIT.c.seq.desc()).limit(
 _INSERT = insert(_AUDIT)
 
 
-def _lock(session: Session) -> tuple[int, str]:
+_TAKE_LOCK = update(_AUDIT).where(_AUDIT.c.seq < 0).values(seq=_AUDIT.c.seq)
+
+
+def _lock(session: Session | Connection) -> tuple[int, str]:
     """SQLite: take the write lock and return the last entry's (seq, hash), (0, GENESIS) if
     none. A write statement takes SQLite's RESERVED lock now, before the last entry is read."""
-    session.execute(update(AuditEntry).where(AuditEntry.seq < 0).values(seq=AuditEntry.seq))
+    session.execute(_TAKE_LOCK)
     last = session.execute(_LAST).first()
     return (0, GENESIS) if last is None else (int(last.seq), str(last.hash))
 
 
 def append(
-    session: Session,
+    session: Session | Connection,
     actor: str,
     action: str,
     record_type: str | None = None,
@@ -92,13 +95,14 @@ def append(
     *,
     ts: datetime | None = None,
 ) -> None:
-    """Append one entry in ``session``'s transaction: committed with it, or not at all. On
-    PostgreSQL the entry is numbered and chained at COMMIT (so it is not in ``audit`` before
-    then); on SQLite, here."""
+    """Append one entry in ``session``'s transaction (an ORM session or a Core connection):
+    committed with it, or not at all. On PostgreSQL the entry is numbered and chained at COMMIT
+    (so it is not in ``audit`` before then); on SQLite, here."""
     when = ts or utcnow()
     body = json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str))
     rid = None if record_id is None else str(record_id)
-    if session.get_bind().dialect.name == "postgresql":
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    if bind.dialect.name == "postgresql":
         _append_in_postgres(session, when, actor, action, record_type, rid, body)
         return
     last_seq, prev = _lock(session)
@@ -129,7 +133,7 @@ _PG_PENDING = text(
 
 
 def _append_in_postgres(
-    session: Session,
+    session: Session | Connection,
     when: datetime,
     actor: str,
     action: str,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -24,10 +24,7 @@ from sqlalchemy import (
     and_,
     case,
     false,
-    func,
-    literal,
     literal_column,
-    not_,
     or_,
     true,
 )
@@ -123,10 +120,30 @@ def decide(
     consent to a third-nation release is recorded."""
     if action not in ACTIONS:
         raise ValueError(f"action {action!r}: one of {', '.join(ACTIONS)}")
-    originator = str(_field(record_markings, "originator_nation"))
-    classification = str(_field(record_markings, "classification"))
-    releasability = str(_field(record_markings, "releasability"))
-    group = str(_field(record_markings, "group"))
+    return _decide(
+        principal,
+        action,
+        str(_field(record_markings, "originator_nation")),
+        str(_field(record_markings, "classification")),
+        str(_field(record_markings, "releasability")),
+        str(_field(record_markings, "group")),
+        bool(consent),
+    )
+
+
+@lru_cache(maxsize=8192)
+def _decide(
+    principal: Principal,
+    action: str,
+    originator: str,
+    classification: str,
+    releasability: str,
+    group: str,
+    consent: bool,
+) -> Decision:
+    """One Cedar decision. Memoised: it depends on nothing but its arguments and the packaged
+    policies (read once), and asking Cedar costs more than storing a sighting; a server sees
+    the same few principals and markings all day."""
     try:
         lv = level(classification, originator)
     except MarkingError as exc:
@@ -200,6 +217,47 @@ def classification_rank(model: Any) -> ColumnElement[int]:
     return _rank_expr(model)
 
 
+def _cleared(principal: Principal, model: Any) -> ColumnElement[bool]:
+    """SQL: the row's classification ranks at most the principal's clearance, and a
+    non-national track (PROTECTED) is the principal's own nation's. Written as the list of
+    (originator, level) pairs that pass, on the plain columns: PostgreSQL estimates such a
+    test from its column statistics (a CASE over ranks it cannot, and then it sorts a whole
+    table rather than walk an index) and evaluates it in a few comparisons a row."""
+    sch = scheme()
+    passing: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for nation in sch.nations():
+        for lv in sch.levels_of(nation):
+            if (nation, lv.name) in seen:  # the first rank of a pair counts, as in a CASE
+                continue
+            seen.add((nation, lv.name))
+            foreign_track = not lv.national and lv.nation not in (None, principal.nation)
+            if lv.rank <= principal.rank and not foreign_track:
+                passing.setdefault(nation, []).append(lv.name)
+    if not passing:
+        return false()
+    return or_(
+        *(
+            and_(
+                model.originator_nation == _const(nation),
+                model.classification.in_([_const(name) for name in names]),
+            )
+            for nation, names in passing.items()
+        )
+    )
+
+
+def _released(principal: Principal, model: Any) -> ColumnElement[bool]:
+    """SQL: :func:`released_to` (``", NAT,"`` in ``", " + rest + ","``) as its four cases,
+    plain LIKEs on the column: rest is the nation alone, starts with it, ends with it, or
+    holds it between commas. The stored text is upper case (PostgreSQL checks it, migration
+    0006; SQLite's LIKE ignores ASCII case), so no function call is needed a row. Nation codes
+    are three letters (``check_nation``), never a LIKE wildcard."""
+    nation = check_nation(principal.nation)
+    patterns = ("{}", "{},%", "%, {}", "%, {},%")
+    return or_(*(model.releasability.like(_const(REL_PREFIX + p.format(nation))) for p in patterns))
+
+
 def permitted(
     principal: Principal, action: str, model: Any, *, consent: bool = False
 ) -> ColumnElement[bool]:
@@ -207,27 +265,13 @@ def permitted(
     may take ``action``; the rules of ``policies/*.cedar``, as a WHERE clause."""
     if action not in ACTIONS:
         raise ValueError(f"action {action!r}: one of {', '.join(ACTIONS)}")
-    sch = scheme()
-    rel = func.upper(model.releasability)
     conds: list[ColumnElement[bool]] = [
-        # clearance: an unknown classification (or one of another scheme) ranks above all
-        _rank_expr(model) <= principal.rank,
-        # releasability, by the same test as released_to()
-        rel.like(REL_PREFIX + "%"),
-        (literal(", ") + func.substr(rel, len(REL_PREFIX) + 1) + literal(",")).like(
-            f"%, {principal.nation},%"
-        ),
+        # clearance: an unknown classification (or one of another scheme) passes for nobody
+        _cleared(principal, model),
+        _released(principal, model),
         # need-to-know
         model.group.in_(sorted(principal.groups)) if principal.groups else false(),
     ]
-    # a non-national track (PROTECTED) stays with its originating nation
-    foreign = [
-        _marked(model, lv.nation, lv.name)
-        for lv in sch.levels
-        if not lv.national and lv.nation is not None and lv.nation != principal.nation
-    ]
-    if foreign:
-        conds.append(not_(or_(*foreign)))
     if action in ORIGINATOR_ACTIONS:
         conds.append(model.originator_nation == principal.nation)
     if action == RELEASE_THIRD and not consent:

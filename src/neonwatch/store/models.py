@@ -44,6 +44,8 @@ NAMING = {
 }
 
 NATIONS = ("CAN", "JPN")
+# what the policy filter reads (share.policy.permitted); list indexes carry them (migration 0006)
+POLICY_COLUMNS = ("originator_nation", "classification", "releasability", "group")
 MARKING_COLUMNS = (
     "originator_nation",
     "originating_node",
@@ -110,7 +112,6 @@ class Event(Marked, Base):
     row."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_start", "start"),)
 
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
@@ -134,6 +135,15 @@ class Event(Marked, Base):
     rule: Mapped[str | None] = mapped_column(Text)
     thresholds: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[float | None] = mapped_column(Float)
+
+
+# newest first, the id breaking ties: the order of every list of events (migration 0006)
+Index(
+    "ix_events_start_id",
+    Event.start.desc(),
+    Event.event_id,
+    postgresql_include=list(POLICY_COLUMNS),
+)
 
 
 class Risk(Marked, Base):
@@ -238,7 +248,6 @@ class SightingRecord(Marked, Base):
     ``correlation`` what AIS showed around it (vessels in range, dark observed vessels)."""
 
     __tablename__ = "sightings"
-    __table_args__ = (Index("ix_sightings_date", "date"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     asset: Mapped[str] = mapped_column(String(128))
@@ -259,6 +268,15 @@ class SightingRecord(Marked, Base):
     source: Mapped[str | None] = mapped_column(Text)
     report: Mapped[dict[str, Any]] = mapped_column(JSONType)
     correlation: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+# newest first, the id breaking ties: the order of every list of sightings (migration 0006)
+Index(
+    "ix_sightings_date_id",
+    SightingRecord.date.desc(),
+    SightingRecord.id,
+    postgresql_include=list(POLICY_COLUMNS),
+)
 
 
 class SightingVessel(Marked, Base):

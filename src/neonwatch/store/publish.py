@@ -49,6 +49,10 @@ class Markings:
     releasability: str
     group: str
 
+    def __post_init__(self) -> None:
+        # stored in upper case, as the policy filter compares it (migration 0006)
+        object.__setattr__(self, "releasability", self.releasability.upper())
+
     def check(self) -> None:
         """Refuse markings that the policy layer could not read later (empty or unknown
         nation); the meaning of the levels is checked by that layer, from configuration."""

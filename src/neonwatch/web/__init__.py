@@ -33,11 +33,12 @@ PAGES = {
     "/vessels/{vessel_id}": "vessel.html",
     "/sightings": "sightings.html",
     "/sightings/new": "sighting_new.html",
-    # the ACSA ledger (issue 7): orders, the order form, one order, balances
+    # the ACSA ledger (issue 7): orders, the order form, one order, balances, exchange rates
     "/acsa": "acsa.html",
     "/acsa/orders/new": "acsa_order_new.html",
     "/acsa/orders/{order_id}": "acsa_order.html",
     "/acsa/balances": "acsa_balances.html",
+    "/acsa/rates": "acsa_rates.html",
 }
 
 

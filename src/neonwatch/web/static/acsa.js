@@ -1,4 +1,4 @@
-// neonwatch ACSA ledger pages: what the four pages share. The agreement (parties, categories,
+// neonwatch ACSA ledger pages: what the five pages share. The agreement (parties, categories,
 // activities, currencies and their ISO 4217 exponents, the reader's own party) comes from
 // /api/v1/acsa/agreement; nothing about the agreement is written here. Money is integer minor
 // units (BigInt here, never floats): amounts typed in major units are parsed exactly, the way
@@ -17,7 +17,7 @@ NW.acsa = (() => {
     // as on any page of this server, without the "no records shown" note
     NW.setMarking(Object.assign({}, NW.me.empty_marking, { empty: false }));
     main.append(h("nav", { class: "toolbar subnav", "data-testid": "ledger-nav" },
-      [["orders", "/acsa"], ["new_order", "/acsa/orders/new"], ["balances", "/acsa/balances"]].map(([k, href]) =>
+      [["orders", "/acsa"], ["new_order", "/acsa/orders/new"], ["balances", "/acsa/balances"], ["rates", "/acsa/rates"]].map(([k, href]) =>
         h("a", { href, class: "button" + (k === sub ? "" : " secondary"), "aria-current": k === sub ? "page" : null }, t("acsa.nav." + k)))));
     const refused = () => {
       main.append(h("div", { class: "alert error", role: "alert", "data-testid": "no-access" }, t("acsa.no_access")));

@@ -91,7 +91,11 @@
         buttons.append(h("button", { type: "button", "data-action": "settle", onclick: () => { settleForm.hidden = false; settleForm.querySelector("select").focus(); } }, t("acsa.action.settle")));
       } else {
         buttons.append(h("button", { type: "button", "data-action": action, class: ["reject", "cancel"].includes(action) ? "secondary" : null,
-          onclick: () => act(o, action, { note: note.value.trim() || null }) }, t("acsa.action." + action)));
+          onclick: () => {
+            // rejecting or cancelling ends the order for both forces: ask first
+            if (["reject", "cancel"].includes(action) && !window.confirm(t("acsa.confirm." + action, { number: o.number }))) return;
+            act(o, action, { note: note.value.trim() || null });
+          } }, t("acsa.action." + action)));
       }
     }
     const settleForm = settleFormFor(o, note);

@@ -53,12 +53,13 @@ NW.list = async function list({ name, nav, title, filters, columns, row }) {
     let data;
     try { data = await api(`/views/${name}?${q}`); } catch (err) { NW.showError(main, err); return; }
     NW.setMarking(data.marking);
-    summary.textContent = t("common.total", { n: data.items.length, total: data.total });
+    // past the server's count cap the total is a lower bound: "more than N", and pages go on
+    summary.textContent = t("common.total", { n: data.items.length, total: data.total_capped ? `${data.total}+` : data.total });
     holder.replaceChildren(NW.table(columns.map((c) => t(c)), data.items.map(row)));
     pager.replaceChildren(
       h("button", { class: "secondary", disabled: offset <= 0, onclick: () => load(Math.max(0, offset - limit)) }, "←"),
       h("span", {}, `${offset + 1}–${offset + data.items.length}`),
-      h("button", { class: "secondary", disabled: offset + limit >= data.total, onclick: () => load(offset + limit) }, "→"));
+      h("button", { class: "secondary", disabled: offset + limit >= data.total && !data.total_capped, onclick: () => load(offset + limit) }, "→"));
     const eq = new URLSearchParams(params);
     exportsBox.replaceChildren(t("common.export") + ":",
       ...["geojson", "csv", "kml", "parquet"].map((fmt) => {

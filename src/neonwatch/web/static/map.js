@@ -28,7 +28,7 @@
     ev = e.items; si = s.items;
     // the latest CAP of each: say so, never leave the reader thinking that is all there is
     if (e.total > ev.length || s.total > si.length)
-      capped = t("map.capped", { events: e.total, sightings: s.total, cap: CAP });
+      capped = t("map.capped", { events: e.total + (e.total_capped ? "+" : ""), sightings: s.total + (s.total_capped ? "+" : ""), cap: CAP });
     NW.setMarking(NW.higher(e.marking, s.marking));
   } catch (err) { NW.showError(main, err); return; }
   const times = [...ev.map((x) => +new Date(x.start)), ...si.map((x) => +new Date(x.observed_at || x.date))].filter((x) => !isNaN(x));
