@@ -389,7 +389,8 @@ def test_sighting_from_shanghai_is_stored_and_correlated(client: TestClient, sto
     assert [v["ais_mmsi"] for v in out["vessels"]] == [MMSI, None]
     assert [v["dark"] for v in out["vessels"]] == [False, True]
     got = client.get(f"/api/v1/sightings/{out['id']}", headers=h).json()
-    assert got["vessels"] == out["vessels"] and got["asset"] == "JMSDF P-3C"
+    # the post answers from the rows it wrote: exactly what reading them back gives
+    assert got == out and got["asset"] == "JMSDF P-3C"
     assert client.get("/api/v1/sightings", headers=h).json()["total"] == 1
     # observed vessels are matched against the watchlists (the bundled UN 1718 example)
     listed = client.post(
@@ -398,6 +399,7 @@ def test_sighting_from_shanghai_is_stored_and_correlated(client: TestClient, sto
         json=_sighting(vessels=[{"name": "RYE SONG GANG 1", "imo": 7389704, "role": "dprk"}]),
     ).json()
     assert listed["vessels"][0]["listed"] is True and listed["vessels"][0]["list_hits"]
+    assert client.get(f"/api/v1/sightings/{listed['id']}", headers=h).json() == listed
     assert out["vessels"][1]["listed"] is False
     # the same id again is a conflict, and nothing is stored twice
     again = client.post("/api/v1/sightings", json=_sighting(id=out["id"]), headers=h)

@@ -88,10 +88,13 @@ def _columns(table: Any, skip: tuple[str, ...]) -> tuple[str, ...]:
 def record(
     row: Any, reader: Principal, skip: Sequence[str] = (), table: Any = None
 ) -> dict[str, Any]:
-    """A row as JSON, its markings under ``markings``. ``row`` is an ORM object, or a plain
-    SQL row of ``table`` (lighter: lists read their child rows that way)."""
+    """A row as JSON, its markings under ``markings``. ``row`` is an ORM object, a plain SQL
+    row of ``table`` (lighter: lists read their child rows that way) or the dict of values a
+    row of ``table`` was inserted with."""
     if isinstance(row, Row):  # a page renders a few hundred of these: one pass over the tuple
         values = dict(zip(row._fields, row, strict=True))
+    elif isinstance(row, dict):
+        values = row
     else:
         t = row.__table__ if table is None else table
         values = {c.key: getattr(row, c.key) for c in t.columns}

@@ -47,7 +47,7 @@ class SightingIn(Sighting):
 # computing its cache key (the policy filter is a CASE over every level of every scheme)
 # cost more CPU than PostgreSQL spends running it. Rows come back as plain SQL rows.
 _SIGHTINGS = cast(Table, SightingRecord.__table__)
-_LISTED = [c for c in _SIGHTINGS.columns if c.key != "report"]  # the whole report: get only
+_LISTED = [c for c in _SIGHTINGS.columns if c.key != "report"]  # its columns say it all
 _CHILDREN = ((_VESSELS, _VESSELS.c.position), (_PHOTOS, _PHOTOS.c.sha256))
 
 
@@ -65,7 +65,7 @@ def _child_statements(p: Principal) -> tuple[Select[Any], ...]:
 def _get_statement(p: Principal) -> Select[Any]:
     """The sighting ``:id`` if ``p`` may read it."""
     t = _SIGHTINGS.c
-    return select(_SIGHTINGS).where(t.id == bindparam("id"), readable(p, t))
+    return select(*_LISTED).where(t.id == bindparam("id"), readable(p, t))
 
 
 @lru_cache(maxsize=1024)
@@ -100,18 +100,20 @@ def sightings_out(conn: Connection, p: Principal, rows: Sequence[Any]) -> list[d
     ids = [r.id for r in rows]
     children: list[dict[Any, list[Any]]] = [{i: [] for i in ids} for _ in _CHILDREN]
     if ids:
-        skip = ("id", "sighting_id")
-        for (table, _), stmt, into in zip(_CHILDREN, _child_statements(p), children, strict=True):
+        for stmt, into in zip(_child_statements(p), children, strict=True):
             for child in conn.execute(stmt, {"ids": ids}):
-                into[child.sighting_id].append(record(child, p, skip, table=table))
-    out = []
+                into[child.sighting_id].append(child)
     vessels, photos = children
-    for r in rows:
-        item = record(r, p, skip=("report",), table=_SIGHTINGS)
-        item["vessels"] = vessels[r.id]
-        item["photos"] = photos[r.id]
-        out.append(item)
-    return out
+    return [_sighting_json(p, r, vessels[r.id], photos[r.id]) for r in rows]
+
+
+def _sighting_json(p: Principal, row: Any, vessels: Sequence[Any], photos: Sequence[Any]) -> Any:
+    """One sighting (a stored row, or the values it was inserted with) and its children."""
+    skip = ("id", "sighting_id")
+    item = record(row, p, skip=("report",), table=_SIGHTINGS)
+    item["vessels"] = [record(v, p, skip, table=_VESSELS) for v in vessels]
+    item["photos"] = [record(f, p, skip, table=_PHOTOS) for f in photos]
+    return item
 
 
 @router.get("/sightings", response_model=dict[str, Any])
@@ -210,11 +212,17 @@ def _post(ctx: ApiContext, p: Principal, body: SightingIn, request: Request) -> 
                 correlation=correlation,
                 hits=hits,
                 connection=conn,
-            ).added
-            if not added:
+            )
+            if not added.added:
                 raise conflict
-            row = conn.execute(_get_statement(p), {"id": sighting.id}).first()
-            out = sightings_out(conn, p, [row])[0] if row is not None else {}
+            # answered from the rows just written (marking_for made sure p may read them)
+            rows = added.rows
+            out = _sighting_json(
+                p,
+                rows[_SIGHTINGS.name][0],
+                rows[_VESSELS.name],
+                rows[_PHOTOS.name],
+            )
             detail = {
                 "marking": mark,
                 "asset": sighting.asset,

@@ -17,7 +17,7 @@ from neonwatch.screen import match_vessels
 from neonwatch.sightings.correlate import Correlation
 from neonwatch.sightings.model import Sighting
 from neonwatch.store.engine import Store
-from neonwatch.store.models import SightingPhoto, SightingRecord, SightingVessel
+from neonwatch.store.models import SightingPhoto, SightingRecord, SightingVessel, utcnow
 from neonwatch.store.publish import (
     DEFAULT_CLASSIFICATION,
     DEFAULT_GROUP,
@@ -79,6 +79,9 @@ class AddResult:
     sighting: Sighting
     correlation: Correlation | None = None
     hits: list[list[dict[str, Any]]] = field(default_factory=list)
+    # the rows written, by table name, exactly as stored: the API answers a post from them
+    # rather than reading back what it has just written
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """As ``neonwatch sightings add --json`` prints it."""
@@ -134,7 +137,7 @@ def add_sighting(
     elif len(hits) != len(sighting.vessels):
         raise ValueError(f"hits: {len(hits)} lists for {len(sighting.vessels)} vessels")
     result = AddResult(str(sighting.id), False, store.url, markings, sighting, correlation, hits)
-    stamp = dict(markings.__dict__)
+    stamp = {**markings.__dict__, "created_at": utcnow()}
     matched = {m["index"]: m["mmsi"] for m in correlation.matched} if correlation else {}
     dark = {d["index"] for d in correlation.dark} if correlation else set()
     correlated = correlation is not None and correlation.status == "ok"
@@ -144,31 +147,29 @@ def add_sighting(
         exists = conn.execute(_EXISTS, {"id": sighting.id}).scalar_one()
         if exists:
             return result
-        conn.execute(
-            _INSERT_SIGHTING,
-            {
-                "id": sighting.id,
-                "asset": sighting.asset,
-                "date": sighting.date,
-                "observed_at": sighting.at,
-                "time_of_day": sighting.time_of_day,
-                "lat": pos.lat if pos else None,
-                "lon": pos.lon if pos else None,
-                "reference": pos.reference if pos else None,
-                "distance_km": pos.distance_km if pos else None,
-                "bearing_deg": pos.bearing_deg if pos else None,
-                "bearing": pos.bearing if pos else None,
-                "position_computed": bool(pos and pos.computed),
-                "alongside": obs.alongside,
-                "hoses_connected": obs.hoses_connected,
-                "lights_at_night": obs.lights_at_night,
-                "notes": obs.notes,
-                "source": sighting.source,
-                "report": sighting.model_dump(mode="json"),
-                "correlation": correlation.to_json() if correlation else None,
-                **stamp,
-            },
-        )
+        sighting_row = {
+            "id": sighting.id,
+            "asset": sighting.asset,
+            "date": sighting.date,
+            "observed_at": sighting.at,
+            "time_of_day": sighting.time_of_day,
+            "lat": pos.lat if pos else None,
+            "lon": pos.lon if pos else None,
+            "reference": pos.reference if pos else None,
+            "distance_km": pos.distance_km if pos else None,
+            "bearing_deg": pos.bearing_deg if pos else None,
+            "bearing": pos.bearing if pos else None,
+            "position_computed": bool(pos and pos.computed),
+            "alongside": obs.alongside,
+            "hoses_connected": obs.hoses_connected,
+            "lights_at_night": obs.lights_at_night,
+            "notes": obs.notes,
+            "source": sighting.source,
+            "report": sighting.model_dump(mode="json"),
+            "correlation": correlation.to_json() if correlation else None,
+            **stamp,
+        }
+        conn.execute(_INSERT_SIGHTING, sighting_row)
         vessel_rows = [
             {
                 "id": uuid.uuid5(sighting.id, f"vessel:{i}"),
@@ -205,4 +206,9 @@ def add_sighting(
         if photo_rows:
             conn.execute(_INSERT_PHOTO, photo_rows)
     result.added = True
+    result.rows = {
+        SightingRecord.__tablename__: [sighting_row],
+        SightingVessel.__tablename__: vessel_rows,
+        SightingPhoto.__tablename__: photo_rows,
+    }
     return result
