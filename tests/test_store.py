@@ -8,6 +8,7 @@ import json
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -15,6 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from neonwatch.cli import app
@@ -24,6 +26,7 @@ from neonwatch.simulate import simulate, write
 from neonwatch.store import Base, Event, Risk, Store, Vessel, open_store, publish, resolve_url
 from neonwatch.store.engine import alembic_config
 from neonwatch.store.models import MARKING_COLUMNS
+from neonwatch.store.upkeep import Upkeep, due, upkeep
 
 TABLES = {"vessels", "events", "risk"}
 
@@ -207,6 +210,53 @@ def test_cli_publish(sim_dirs: dict[str, Path], tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "originator" in refused.output
 
 
+def _flush_table_stats(conn: Any) -> None:
+    """Make PostgreSQL publish this transaction's row counts at its commit (it otherwise
+    batches them for up to a second), so that pg_stat_user_tables shows them at once."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_stat_force_next_flush()")
+
+
+def test_upkeep_analyzes_and_vacuums_what_autovacuum_would(store: Store) -> None:
+    """Autovacuum's rule, applied by the server when autovacuum is off: a table is analyzed
+    once over 50 + 10% of its rows changed, vacuumed once over 50 + 20% are dead; then it is
+    not due again until it changes again."""
+    from neonwatch.share import audit
+
+    if store.engine.dialect.name != "postgresql":
+        assert upkeep(store.engine) == Upkeep() and due(store.engine) == Upkeep()
+        return
+    assert upkeep(store.engine).analyzed == []  # a fresh store: nothing is due
+    with store.engine.connect() as conn:
+        for i in range(120):  # each entry passes through audit_pending: one dead row there
+            with conn.begin():
+                audit.append(conn, "aiko", "test.read", "sightings", str(i), {})
+                if i == 119:
+                    _flush_table_stats(conn)
+    todo = due(store.engine)
+    assert "audit" in todo.analyzed and "audit_pending" in todo.vacuumed, todo
+    done = upkeep(store.engine)
+    assert "audit" in done.analyzed and done.vacuumed == ["audit_pending"], done
+    with store.engine.connect() as conn:
+        stats = conn.execute(
+            text(
+                "SELECT relname, n_dead_tup, n_mod_since_analyze FROM pg_stat_user_tables"
+                " WHERE relname IN ('audit', 'audit_pending')"
+            )
+        ).all()
+        reltuples = conn.execute(
+            text("SELECT reltuples FROM pg_class WHERE relname = 'audit'")
+        ).scalar_one()
+    assert {r.relname: (r.n_dead_tup, r.n_mod_since_analyze) for r in stats} == {
+        "audit": (0, 0),
+        "audit_pending": (0, 0),
+    }
+    assert reltuples == 120  # the planner now knows the table's size
+    assert due(store.engine) == Upkeep()
+    with Session(store.engine) as s:
+        assert audit.verify(s).ok  # vacuuming the pending table leaves the chain whole
+
+
 def test_newest_page_of_sightings_is_read_from_the_index(store: Store) -> None:
     """The API's page of sightings (policy filter, newest first) walks ix_sightings_date_id
     rather than sorting the whole table: the planner can estimate the policy filter."""
@@ -234,9 +284,13 @@ def test_newest_page_of_sightings_is_read_from_the_index(store: Store) -> None:
         }
         for i in range(3000)
     ]
+    postgres = store.engine.dialect.name == "postgresql"
     with store.engine.begin() as conn:
         conn.execute(SightingRecord.__table__.insert(), rows)
-        conn.exec_driver_sql("ANALYZE")
+        _flush_table_stats(conn)
+    # the statistics the plan needs come from the server's upkeep (autovacuum is off here)
+    done = upkeep(store.engine)
+    assert ("sightings" in done.analyzed) == postgres, done
     reader = Principal("aiko", "JPN", "極秘", frozenset({"neon"}))
     _, page = _list_statements(reader, False, False, False)
     sql = str(
@@ -244,7 +298,6 @@ def test_newest_page_of_sightings_is_read_from_the_index(store: Store) -> None:
             dialect=store.engine.dialect, compile_kwargs={"literal_binds": True}
         )
     )
-    postgres = store.engine.dialect.name == "postgresql"
     with store.engine.connect() as conn:
         plan = "\n".join(
             str(r[-1])

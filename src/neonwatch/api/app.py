@@ -18,11 +18,15 @@ Three rules hold on every route (see the README section "neonwatch serve"):
   ``login.failed``. Requests without valid credentials leave nothing (there is nobody to name).
 """
 
-from collections.abc import Iterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -50,6 +54,7 @@ from neonwatch.api.deps import (
 from neonwatch.api.records import NOT_FOUND, PREFIX, error_lines
 from neonwatch.share.policy import Principal
 from neonwatch.store.engine import Store
+from neonwatch.store.upkeep import autovacuum_off, upkeep
 from neonwatch.web import mount_web
 
 __all__ = [
@@ -62,6 +67,8 @@ __all__ = [
     "csrf_token",
     "iter_api_routes",
 ]
+
+log = logging.getLogger(__name__)
 
 MAX_JSON_BYTES = 1 * 1024 * 1024
 _MULTIPART_SLACK = 64 * 1024  # multipart headers and boundaries around one photo
@@ -112,6 +119,42 @@ class BodyLimit:
         return JSONResponse({"detail": detail}, 413)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While the server runs, keep the planner's statistics if autovacuum will not."""
+    store: Store = app.state.store
+    every = app.state.settings.upkeep_seconds
+    task = None
+    if every > 0 and await run_in_threadpool(autovacuum_off, store.engine):
+        if store.engine.dialect.name == "postgresql":
+            log.warning(
+                "PostgreSQL's autovacuum is off: this server analyzes and vacuums its tables "
+                "itself, every %g s when they are due",
+                every,
+            )
+        task = asyncio.create_task(_keep_up(store, every))
+    app.state.upkeep = task
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
+async def _keep_up(store: Store, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            done = await run_in_threadpool(upkeep, store.engine)
+        except SQLAlchemyError as exc:  # the next round tries again; requests are unaffected
+            log.warning("table upkeep failed: %s", exc)
+            continue
+        if done.analyzed:
+            log.info("analyzed %s; vacuumed %s", done.analyzed, done.vacuumed or "none")
+
+
 def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """The API over ``store`` (opened, migrated)."""
     cfg = settings or Settings()
@@ -121,8 +164,10 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
         description="The shared maritime picture of Canada and Japan: vessels, events, "
         "sightings; every answer filtered by policy and audited.",
         openapi_url="/openapi.json",
+        lifespan=_lifespan,
     )
     ctx = ApiContext(store, cfg)
+    app.state.upkeep = None  # the table upkeep task while the server runs, if it needs one
     app.state.store = store
     app.state.settings = cfg
     app.state.ctx = ctx

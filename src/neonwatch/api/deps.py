@@ -98,6 +98,9 @@ class Settings:
     window_min: float = 60.0
     token_ttl: timedelta = timedelta(hours=12)
     cookie_secure: bool = True
+    # how often the server keeps the planner's statistics when PostgreSQL's autovacuum is off
+    # (see neonwatch.store.upkeep); 0: never
+    upkeep_seconds: float = 15.0
 
 
 class Strict(BaseModel):
