@@ -396,6 +396,12 @@ def main() -> None:
                 "serve_cost: "
                 + " ".join(f"{k}_ms={cost[k]:.1f}" for k in ("post", "get", "list", "pg"))
             )
+        with admin.connect() as conn:
+            autovacuum = conn.execute(text("SHOW autovacuum")).scalar_one()
+        keeper = (
+            " (the server analyzed and vacuumed its tables itself)" if autovacuum == "off" else ""
+        )
+        print(f"PostgreSQL autovacuum: {autovacuum}{keeper}")
         print(f"audit chain: {chain.reason}")
         if not chain.ok:
             raise SystemExit("audit chain broken")

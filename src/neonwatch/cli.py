@@ -1385,6 +1385,15 @@ def serve(
     workers_pool: Annotated[
         int, typer.Option("--pool", min=1, help="Database connections per process (PostgreSQL).")
     ] = 20,
+    upkeep_seconds: Annotated[
+        float,
+        typer.Option(
+            "--upkeep-seconds",
+            min=0,
+            help="When PostgreSQL's autovacuum is off, analyze and vacuum the tables that are "
+            "due this often (0: never; with autovacuum on, PostgreSQL does it).",
+        ),
+    ] = 15.0,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
 ) -> None:
     """Thin shell over :func:`neonwatch.api.serve.run` (``create_app`` and uvicorn)."""
@@ -1414,6 +1423,7 @@ def serve(
         data_root=data_root,
         publish_group=publish_group,
         cookie_secure=not insecure_cookies,
+        upkeep_seconds=upkeep_seconds,
     )
     err_console.print(
         escape(
